@@ -1,0 +1,56 @@
+# dropledger: `make demo` shows it working, `make test` runs what CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+CLANG ?= clang
+BPFTOOL ?= bpftool
+SWIFT_FLAGS ?= -c release --static-swift-stdlib
+BPF_OUT := .build/bpf
+SKEL_DIR := Sources/CBPFPrograms/generated
+BPF_PROGRAMS := dropledger inject
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Wno-unused-parameter -Werror \
+	-I/usr/include/$(shell uname -m)-linux-gnu -Ibpf
+# Debian packages the build, the tests and the demo need (installed only if missing).
+DEB_PACKAGES := $(shell grep -v '^\#' deps/debian-packages.txt)
+
+# Keep the objects: tests and the kernel matrix use them too.
+.SECONDARY:
+
+.PHONY: deps bpf build run test test-unit test-integration test-kernels demo clean
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	command -v $(CLANG) >/dev/null || missing="$$missing clang"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing missing Debian packages:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h | $(BPF_OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.full
+	$(BPFTOOL) gen object $@ $@.full   # drops DWARF, keeps BTF: ~600 KB -> ~10 KB embedded
+
+$(SKEL_DIR)/%.skel.h: $(BPF_OUT)/%.bpf.o | $(SKEL_DIR)
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+$(BPF_OUT) $(SKEL_DIR):
+	mkdir -p $@
+
+bpf: $(BPF_PROGRAMS:%=$(SKEL_DIR)/%.skel.h)
+
+build: bpf
+	swift build $(SWIFT_FLAGS)
+
+run: build
+	.build/release/dropledger serve
+
+test: deps build
+	swift test $(SWIFT_FLAGS) --no-parallel
+	tests/promtool-check.sh
+
+test-kernels: deps build
+	tests/kernels/matrix.sh
+
+clean:
+	rm -rf .build $(SKEL_DIR)

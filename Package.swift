@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "dropledger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dropledger", targets: ["dropledger"]),
+        .executable(name: "dropledger-inject", targets: ["dropledger-inject"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        // Pure logic: TLV decoding, reason table, aggregation, exposition. No C imports.
+        .target(name: "DropledgerCore"),
+
+        // C glue, kept thin: libbpf, the embedded BPF skeletons, libmicrohttpd.
+        .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf",
+                       providers: [.apt(["libbpf-dev", "libelf-dev"])]),
+        .target(name: "CBPFPrograms", dependencies: ["CLibBPF"]),
+        .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd")]),
+
+        // Owns kernel and HTTP resources; turns C errors into typed Swift errors.
+        .target(name: "DropledgerRuntime", dependencies: [
+            "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+
+        .executableTarget(name: "dropledger", dependencies: [
+            "DropledgerRuntime", "DropledgerCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Test and benchmark traffic: injects frames carrying chosen metadata (BPF_PROG_TEST_RUN live frames).
+        .executableTarget(name: "dropledger-inject", dependencies: [
+            "DropledgerRuntime", "DropledgerCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "DropledgerCoreTests", dependencies: ["DropledgerCore"],
+                    resources: [.copy("Golden")]),
+        .testTarget(name: "IntegrationTests", dependencies: ["DropledgerCore"]),
+    ]
+)

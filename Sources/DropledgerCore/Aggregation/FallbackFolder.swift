@@ -1,0 +1,30 @@
+/// Turns the kernel's cumulative fallback counts into increases since the last read.
+///
+/// When a ring reserve fails, the BPF program still counts the drop in a per-CPU map
+/// keyed by (customer, reason). User space reads the whole map (summed over CPUs)
+/// now and then; only the increase since the previous read is new.
+public struct FallbackFolder: Sendable {
+    private var previous: [DropKey: DropCount] = [:]
+
+    public init() {}
+
+    /// Increases since the last call, non-zero ones only, in `DropKey` order.
+    ///
+    /// A key seen for the first time contributes its whole value. A value that went down
+    /// (an entry deleted and recreated, or a map reset) becomes the new baseline with a
+    /// delta of 0: we cannot know what was lost, and must not underflow. Keys missing from
+    /// `cumulative` are forgotten, so if they come back their whole value counts.
+    public mutating func deltas(from cumulative: [DropKey: DropCount]) -> [(DropKey, DropCount)] {
+        var result: [(DropKey, DropCount)] = []
+        for (key, now) in cumulative {
+            let before = previous[key] ?? DropCount()
+            let delta = DropCount(
+                drops: now.drops >= before.drops ? now.drops - before.drops : 0,
+                bytes: now.bytes >= before.bytes ? now.bytes - before.bytes : 0)
+            if delta.drops != 0 || delta.bytes != 0 { result.append((key, delta)) }
+        }
+        previous = cumulative
+        result.sort { $0.0 < $1.0 }
+        return result
+    }
+}

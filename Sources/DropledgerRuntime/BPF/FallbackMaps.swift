@@ -1,0 +1,45 @@
+import CBPFPrograms
+import CLibBPF
+import DropledgerCore
+
+/// Reads the kernel's fallback counts (per-CPU, cumulative) summed over CPUs.
+enum FallbackMaps {
+    static func read(_ reader: KernelDropReader) -> [DropKey: DropCount] {
+        var result: [DropKey: DropCount] = [:]
+        forEachEntry(fd: reader.fallbackFD, cpus: reader.possibleCPUs, keyType: dl_fallback_key.self) { key, count in
+            let customer = DropCustomer(status: UInt8(truncatingIfNeeded: key.status), id: key.customer)
+            result[DropKey(customer: customer, reason: key.reason), default: DropCount()] += count
+        }
+        // Drops that did not fit `fallback` either: only their reason is known.
+        forEachEntry(fd: reader.fallbackReasonsFD, cpus: reader.possibleCPUs, keyType: UInt32.self) { reason, count in
+            result[DropKey(customer: .other, reason: reason), default: DropCount()] += count
+        }
+        return result
+    }
+
+    static func unrecorded(_ reader: KernelDropReader) -> UInt64 {
+        var key: UInt32 = 0
+        var values = [UInt64](repeating: 0, count: reader.possibleCPUs)
+        guard bpf_map_lookup_elem(reader.unrecordedFD, &key, &values) == 0 else { return 0 }
+        return values.reduce(0, &+)
+    }
+
+    /// Visits each key with its values summed over CPUs (per-CPU values are 8-byte aligned).
+    private static func forEachEntry<Key>(fd: Int32, cpus: Int, keyType: Key.Type,
+                                          _ visit: (Key, DropCount) -> Void) {
+        guard fd >= 0 else { return }
+        var values = [dl_count](repeating: dl_count(), count: cpus)
+        let key = UnsafeMutablePointer<Key>.allocate(capacity: 1)
+        let next = UnsafeMutablePointer<Key>.allocate(capacity: 1)
+        defer { key.deallocate(); next.deallocate() }
+        var previous: UnsafeMutablePointer<Key>? = nil
+        while bpf_map_get_next_key(fd, previous, next) == 0 {
+            if bpf_map_lookup_elem(fd, next, &values) == 0 {
+                let sum = values.reduce(into: DropCount()) { $0 += DropCount(drops: $1.drops, bytes: $1.bytes) }
+                visit(next.pointee, sum)
+            }
+            key.update(from: next, count: 1)
+            previous = key
+        }
+    }
+}

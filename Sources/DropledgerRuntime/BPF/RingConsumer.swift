@@ -1,0 +1,142 @@
+import CBPFPrograms
+import CLibBPF
+import DropledgerCore
+import Glibc
+import Synchronization
+
+/// Drains every CPU's ring on one thread and feeds the ledger. Also folds in the
+/// counts the kernel kept in its fallback maps when a ring was full.
+public final class RingConsumer: @unchecked Sendable {
+    private let reader: KernelDropReader
+    private let ledger: DropLedger
+    private let drainIntervalMilliseconds: Int32
+    private let foldIntervalNanoseconds: UInt64
+    private let ringBuffer: OpaquePointer
+    private let state: ConsumerState
+    private let running = Atomic<Bool>(true)
+    private let unrecordedDrops = Atomic<UInt64>(0)
+    private var thread: pthread_t?
+
+    /// What the ring callback writes to; touched by the consumer thread only.
+    private final class ConsumerState {
+        var batch = DropBatch()
+        var folder = FallbackFolder()
+    }
+
+    public init(reader: KernelDropReader, ledger: DropLedger,
+                drainInterval: Duration = .milliseconds(50), foldInterval: Duration = .seconds(1)) throws {
+        self.reader = reader
+        self.ledger = ledger
+        drainIntervalMilliseconds = Int32(drainInterval.components.seconds * 1000
+                                          + drainInterval.components.attoseconds / 1_000_000_000_000_000)
+        foldIntervalNanoseconds = UInt64(foldInterval.components.seconds) * 1_000_000_000
+            + UInt64(foldInterval.components.attoseconds / 1_000_000_000)
+        state = ConsumerState()
+
+        let context = Unmanaged.passUnretained(state).toOpaque()
+        guard let first = reader.ringFDs.first,
+              let ringBuffer = ring_buffer__new(first, RingConsumer.onSample, context, nil) else {
+            throw RuntimeError("setting up the ring buffer consumer", errno: .init(rawValue: Glibc.errno))
+        }
+        self.ringBuffer = ringBuffer
+        for fd in reader.ringFDs.dropFirst() {
+            let err = ring_buffer__add(ringBuffer, fd, RingConsumer.onSample, context)
+            if err != 0 {
+                ring_buffer__free(ringBuffer)
+                throw RuntimeError.libbpf("adding a ring to the consumer", returned: err)
+            }
+        }
+    }
+
+    deinit {
+        stop()
+        ring_buffer__free(ringBuffer)
+    }
+
+    /// Drops that fitted neither a ring nor a fallback map (kept in the kernel; should stay 0).
+    public var unrecorded: UInt64 { unrecordedDrops.load(ordering: .relaxed) }
+
+    public func start() throws {
+        let box = Unmanaged.passRetained(ThreadBody { [self] in run() })
+        var handle = pthread_t()
+        let err = pthread_create(&handle, nil, { raw in
+            let body = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
+            body.run()
+            return nil
+        }, box.toOpaque())
+        if err != 0 {
+            box.release()
+            throw RuntimeError("starting the ring consumer thread", errno: .init(rawValue: err))
+        }
+        thread = handle
+    }
+
+    /// Detaches the program, drains what the rings and maps still hold, and waits
+    /// for the thread: after this every drop the program saw is in the ledger.
+    public func stop() {
+        guard let thread else { return }
+        reader.detach()
+        running.store(false, ordering: .releasing)
+        pthread_join(thread, nil)
+        self.thread = nil
+    }
+
+    private func run() {
+        var lastFold = Self.now()
+        while running.load(ordering: .acquiring) {
+            // Woken early by the kernel only when a ring passes its fill threshold.
+            _ = ring_buffer__poll(ringBuffer, drainIntervalMilliseconds)
+            _ = ring_buffer__consume(ringBuffer)
+            let now = Self.now()
+            if now &- lastFold >= foldIntervalNanoseconds {
+                foldFallback()
+                lastFold = now
+            }
+            ledger.publish(&state.batch)
+        }
+        _ = ring_buffer__consume(ringBuffer)
+        foldFallback()
+        ledger.flush(&state.batch)
+    }
+
+    private func foldFallback() {
+        let cumulative = FallbackMaps.read(reader)
+        for (key, count) in state.folder.deltas(from: cumulative) {
+            state.batch.recordOverflow(key, count)
+        }
+        unrecordedDrops.store(FallbackMaps.unrecorded(reader), ordering: .relaxed)
+    }
+
+    private static let onSample: ring_buffer_sample_fn = { context, data, size in
+        guard let context, let data, size >= MemoryLayout<dl_event>.size else { return 0 }
+        let state = Unmanaged<ConsumerState>.fromOpaque(context).takeUnretainedValue()
+        let event = data.loadUnaligned(as: dl_event.self)
+        state.batch.record(DropEvent(
+            customer: DropCustomer(status: event.status, id: event.customer),
+            reason: event.reason, location: event.location,
+            ifindex: event.ifindex, netnsInode: event.netns, length: event.len))
+        return 0
+    }
+
+    private static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}
+
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+extension DropCustomer {
+    /// The BPF program's verdict (`enum dl_status`) as a customer.
+    init(status: UInt8, id: UInt64) {
+        switch UInt32(status) {
+        case DL_STATUS_CUSTOMER.rawValue: self = .id(id)
+        case DL_STATUS_NONE.rawValue: self = .none
+        default: self = .invalid
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import DropledgerCore
+import Logging
+import Synchronization
+
+/// Everything `dropledger serve` runs: the kernel reader, the ring consumer and
+/// the HTTP endpoints, started in an order that fails fast and stopped so that
+/// nothing stays in the kernel.
+public final class Exporter: Sendable {
+    public struct Configuration: Sendable {
+        public var listenAddress: ListenAddress
+        public var telemetryPath: String
+        public var reader: DropReaderConfiguration
+        public var version: String
+
+        public init(listenAddress: ListenAddress, telemetryPath: String, reader: DropReaderConfiguration, version: String) {
+            self.listenAddress = listenAddress
+            self.telemetryPath = telemetryPath
+            self.reader = reader
+            self.version = version
+        }
+    }
+
+    private let server: HTTPServer
+    private let consumer: RingConsumer
+    private let reader: KernelDropReader
+    private let endpoints: Endpoints
+
+    public var port: UInt16 { server.port }
+
+    public init(configuration: Configuration, logger: Logger) throws {
+        LibBPFLog.shared.install(logger: logger)
+        let reasons = try KernelDropReasons.load()
+        logger.debug("read \(reasons.count) drop reasons from the kernel's BTF")
+        let ledger = DropLedger()
+        let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, ledger: ledger, reasons: reasons,
+                                  buildInfo: BuildInfo(version: configuration.version, kernel: ProcFiles.kernelRelease),
+                                  logger: logger)
+        // Bind first: a taken port fails before anything is loaded into the kernel.
+        server = try HTTPServer(listen: configuration.listenAddress, logger: logger) { endpoints.handle($0) }
+        reader = try KernelDropReader(configuration: configuration.reader)
+        consumer = try RingConsumer(reader: reader, ledger: ledger)
+        try consumer.start()
+        endpoints.attach(consumer: consumer, reader: reader)
+        self.endpoints = endpoints
+        logger.info("counting drops", metadata: [
+            "listen": "\(configuration.listenAddress)", "port": "\(server.port)",
+            "telemetry_path": "\(configuration.telemetryPath)", "cpus": "\(reader.possibleCPUs)",
+            "ringbuf_size": "\(configuration.reader.ringBufferSize)",
+        ])
+    }
+
+    /// Detaches from the kernel, drains what is left, and stops serving.
+    public func shutdown() {
+        endpoints.markNotReady()
+        consumer.stop()
+        server.stop()
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import DropledgerCore
+import DropledgerRuntime
+import Glibc
+
+@main
+struct Inject: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dropledger-inject",
+        abstract: "Inject UDP frames carrying a chosen metadata area into a device's receive path (tests, benchmarks).",
+        discussion: """
+        Frames enter the device as if received, as real skbs, with BPF_PROG_TEST_RUN live frames. \
+        Run it inside the network namespace of the device (ip netns exec NS dropledger-inject ...). \
+        Send only to namespaces you created: the frames are delivered for real.
+        """)
+
+    @Option(help: "Receiving device, in this network namespace.")
+    var interface: String
+
+    @Option(help: "Number of frames.")
+    var count: UInt32 = 1
+
+    @Option(help: "Metadata area as hex bytes (any bytes, malformed ones too); empty for none.")
+    var meta: String = ""
+
+    @Option(help: "Instead of --meta: a well-formed area holding this customer ID.")
+    var customer: UInt64?
+
+    @Option(help: "TLV type of the --customer entry.")
+    var customerType: UInt8 = 1
+
+    @Option(help: "Destination IPv4 address (the device's own, for local delivery).")
+    var dst: String
+
+    @Option(help: "Source IPv4 address.")
+    var src: String
+
+    @Option(help: "Destination UDP port.")
+    var dport: UInt16 = 9
+
+    @Option(help: "Source UDP port.")
+    var sport: UInt16 = 40000
+
+    @Option(help: "UDP payload bytes.")
+    var payload: Int = 18
+
+    func run() throws {
+        let ifindex = if_nametoindex(interface)
+        guard ifindex != 0 else { throw ValidationError("no device \(interface) in this network namespace") }
+        guard let dstAddress = IPv4(dst), let srcAddress = IPv4(src) else {
+            throw ValidationError("--dst and --src must be IPv4 addresses")
+        }
+        var area: [UInt8]
+        if let customer {
+            var writer = MetadataAreaWriter()
+            try writer.push(type: customerType, value: BigEndian.minimalBytes(customer))
+            area = writer.bytes
+        } else {
+            guard let bytes = Hex.decode(meta) else { throw ValidationError("--meta must be hex bytes, got \(meta)") }
+            area = bytes
+        }
+        let frame = UDPFrame(
+            destinationMAC: try DeviceAddress.mac(of: interface), sourceMAC: [0x02, 0, 0, 0, 0, 0x01],
+            source: srcAddress, destination: dstAddress, sourcePort: sport, destinationPort: dport,
+            payloadLength: payload).bytes
+        let injector = try FrameInjector()
+        try injector.inject(frame: frame, metadata: area, ifindex: ifindex, count: count)
+    }
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * dropledger: attribute every dropped skb to the customer named in its
+ * metadata TLV area (../shared/docs/metadata-tlv.md) and hand it to user space
+ * through one ring buffer per CPU.
+ */
+#include <stdbool.h>
+#include "kernel_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "dropledger.h"
+
+/* Load-time configuration, set by user space before load. */
+const volatile __u8 customer_tlv_type = 1;
+const volatile __u32 netns_filter = 0;    /* count only this netns inode; 0 = all */
+const volatile __u64 wakeup_bytes = 1;    /* wake the consumer once a ring holds this much */
+
+struct ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);      /* template; user space sets the real size */
+};
+
+/* One ring per possible CPU, so producers never contend on a ring's lock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);               /* user space sets the number of possible CPUs */
+	__type(key, __u32);
+	__array(values, struct ring);
+} rings SEC(".maps");
+
+/* Counts of drops whose ring was full, so no drop goes uncounted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct dl_fallback_key);
+	__type(value, struct dl_count);
+} fallback SEC(".maps");
+
+/* Second line when `fallback` is full (a flood of distinct customers): keep the reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct dl_count);
+} fallback_reasons SEC(".maps");
+
+/* Drops that fitted neither the ring nor either fallback map: should stay 0. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} unrecorded SEC(".maps");
+
+/*
+ * The metadata is copied here rather than to the stack: verifiers before 6.18
+ * reject variable-offset stack reads. The slack past DL_META_MAX lets masked
+ * indexes stay in bounds without further checks.
+ */
+struct scratch {
+	__u8 buf[512];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/*
+ * An index masked in a way clang cannot drop: older verifiers lose a loop
+ * counter's bounds, and clang removes a mask it proves redundant.
+ */
+static __always_inline __u32 bounded(__u32 x)
+{
+	asm volatile("%0 &= 0xff" : "+r"(x));
+	return x;
+}
+
+/*
+ * Walks the whole area as metadata-tlv.md's reader does. The newest entry of
+ * the customer type wins, but any malformed part makes the area invalid.
+ */
+static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, __u64 *customer)
+{
+	__u32 tl = buf[0];
+	__u32 p, i, k;
+	bool found = false;
+
+	if (1 + tl > m)
+		return DL_STATUS_INVALID;
+	p = m - tl;
+
+	/* At most 125 entries fit in 252 bytes (2-byte flags after the TL byte). */
+	for (i = 0; i < 126; i++) {
+		if (p >= m)
+			break;
+		p = bounded(p);
+		if (p + 2 > m)
+			return DL_STATUS_INVALID;
+		__u32 t = buf[p];
+		__u32 l = buf[p + 1];
+
+		if (l > 16 || p + 2 + l > m)
+			return DL_STATUS_INVALID;
+		if (!found && t == customer_tlv_type) {
+			__u64 v = 0;
+
+			if (l == 0 || l > 8)
+				return DL_STATUS_INVALID;
+			for (k = 0; k < 8; k++) {
+				if (k >= l)
+					break;
+				v = (v << 8) | buf[p + 2 + k];
+			}
+			*customer = v;
+			found = true;
+		}
+		p += 2 + l;
+	}
+	if (p != m)
+		return DL_STATUS_INVALID;
+	return found ? DL_STATUS_CUSTOMER : DL_STATUS_NONE;
+}
+
+static __always_inline __u8 classify(struct sk_buff *skb, __u64 *customer)
+{
+	unsigned char *head = skb->head;
+	struct skb_shared_info *shinfo = (void *)(head + skb->end);
+	__u32 zero = 0, m, end;
+	struct scratch *s;
+
+	m = BPF_CORE_READ(shinfo, meta_len);
+	if (m == 0)
+		return DL_STATUS_NONE;
+	if (m > DL_META_MAX)
+		return DL_STATUS_INVALID;
+
+	if (bpf_core_field_exists(shinfo->meta_end)) {
+		end = BPF_CORE_READ(shinfo, meta_end);
+	} else {
+		end = skb->mac_header;
+		if (end == (__u16)~0U)
+			return DL_STATUS_INVALID;
+	}
+	if (end < m)
+		return DL_STATUS_INVALID;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return DL_STATUS_INVALID;
+	if (bpf_probe_read_kernel(s->buf, m, head + end - m))
+		return DL_STATUS_INVALID;
+	return parse_customer(s->buf, m, customer);
+}
+
+/* Adds to a per-CPU cumulative count; this CPU is the only writer of its slot. */
+static __always_inline bool count_in(void *map, const void *key, __u32 len)
+{
+	struct dl_count *c = bpf_map_lookup_elem(map, key);
+
+	if (!c) {
+		struct dl_count zero = {};
+
+		bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(map, key);
+		if (!c)
+			return false;
+	}
+	c->drops += 1;
+	c->bytes += len;
+	return true;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	struct net_device *dev = skb->dev;
+	__u32 ifindex = 0, netns = 0, len = skb->len, cpu;
+	__u64 customer = 0;
+	struct dl_event *e;
+	void *ring;
+	__u8 status;
+
+	/* Older kernels send freed-not-dropped skbs through this tracepoint too. */
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
+		return 0;
+	if (dev) {
+		ifindex = dev->ifindex;
+		netns = dev->nd_net.net->ns.inum;
+	}
+	if (netns_filter && netns != netns_filter)
+		return 0;
+
+	status = classify(skb, &customer);
+
+	cpu = bpf_get_smp_processor_id();
+	ring = bpf_map_lookup_elem(&rings, &cpu);
+	if (ring) {
+		e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
+		if (e) {
+			e->customer = customer;
+			e->location = (__u64)location;
+			e->reason = reason;
+			e->ifindex = ifindex;
+			e->netns = netns;
+			e->len = len;
+			e->status = status;
+			/* No wakeup per event (~100 ns); the consumer drains on a timer
+			 * and is woken early only when a ring fills up. */
+			bpf_ringbuf_submit(e, bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+					      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+			return 0;
+		}
+	}
+
+	struct dl_fallback_key key = { .customer = customer, .status = status, .reason = reason };
+	__u32 r = reason, zero = 0;
+	__u64 *lost;
+
+	if (count_in(&fallback, &key, len) || count_in(&fallback_reasons, &r, len))
+		return 0;
+	lost = bpf_map_lookup_elem(&unrecorded, &zero);
+	if (lost)
+		*lost += 1;
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

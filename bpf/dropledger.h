@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The contract between dropledger.bpf.c and user space: the event written to
+ * the per-CPU rings and the fallback map's layout. Included by the BPF program
+ * and by the C shim Swift imports, so both sides see the same layout.
+ */
+#ifndef DROPLEDGER_H
+#define DROPLEDGER_H
+
+/* What the metadata said about the dropped packet's customer. */
+enum dl_status {
+	DL_STATUS_CUSTOMER = 0, /* customer entry found; dl_event.customer holds the ID */
+	DL_STATUS_NONE = 1,     /* no metadata area, or no customer entry in it */
+	DL_STATUS_INVALID = 2,  /* malformed area or customer value */
+};
+
+/* The kernel caps the XDP/skb metadata area at 252 bytes (metadata-tlv.md). */
+#define DL_META_MAX 252
+
+struct dl_event {
+	__u64 customer;   /* valid when status == DL_STATUS_CUSTOMER */
+	__u64 location;   /* kernel address of the code that dropped the skb */
+	__u32 reason;     /* enum skb_drop_reason, subsystem bits included */
+	__u32 ifindex;    /* skb->dev, 0 if none */
+	__u32 netns;      /* inode of skb->dev's network namespace, 0 if none */
+	__u32 len;        /* skb->len */
+	__u8 status;      /* enum dl_status */
+	__u8 pad[7];
+};
+
+/* Fallback when a ring is full: per-CPU cumulative counts, never reset by the program. */
+struct dl_fallback_key {
+	__u64 customer;
+	__u32 status;
+	__u32 reason;
+};
+
+struct dl_count {
+	__u64 drops;
+	__u64 bytes;
+};
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The few kernel types dropledger reads, declared by hand instead of a 3 MB
+ * generated vmlinux.h. preserve_access_index makes every access a CO-RE
+ * relocation: offsets come from the running kernel's BTF at load time, so
+ * field order and the omitted fields here do not matter.
+ */
+#ifndef DROPLEDGER_KERNEL_TYPES_H
+#define DROPLEDGER_KERNEL_TYPES_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct ns_common {
+	unsigned int inum;
+};
+
+struct net {
+	struct ns_common ns;
+};
+
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
+struct net_device {
+	int ifindex;
+	possible_net_t nd_net;
+};
+
+struct sk_buff {
+	unsigned int len;
+	struct net_device *dev;
+	__u16 mac_header;
+	unsigned int end;          /* an offset from head: NET_SKBUFF_DATA_USES_OFFSET on 64-bit */
+	unsigned char *head;
+};
+
+struct skb_shared_info {
+	__u8 meta_len;
+	__u16 meta_end;            /* proposed upstream in 2026; absent up to at least 6.18 */
+};
+
+#pragma clang attribute pop
+
+/* Enumerators are relocated by name (bpf_core_enum_value), so only the ones used are listed. */
+enum skb_drop_reason {
+	SKB_CONSUMED = 1,
+};
+
+#endif
