@@ -43,6 +43,7 @@ let package = Package(
 
         .testTarget(name: "DropledgerCoreTests", dependencies: ["DropledgerCore"],
                     resources: [.copy("Golden")]),
+        // Root, real kernel: namespaces, injected frames, the built binaries. See Tests/IntegrationTests.
         .testTarget(name: "IntegrationTests", dependencies: ["DropledgerCore"]),
     ]
 )

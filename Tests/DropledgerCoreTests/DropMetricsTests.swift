@@ -24,13 +24,28 @@ import Testing
         let snapshot = LedgerSnapshot(counters: counters, events: 1_000_278, overflowEvents: 50)
         let stats = ProcessStats(cpuSeconds: 12.34, residentMemoryBytes: 25_165_824, virtualMemoryBytes: 1_234_567_168,
                                  startTimeSeconds: 1_763_797_251.37, openFDs: 14, maxFDs: 1_048_576)
-        let families = DropMetrics.families(snapshot, reasons: Self.reasons)
-            + ProcessMetrics.families(stats)
-            + [BuildInfo(version: "0.1.0", kernel: "6.18.44").family]
-        try expectGolden(PrometheusText.render(families), named: "scrape.prom")
+        let others = ProcessMetrics.families(stats) + [BuildInfo(version: "0.1.0", kernel: "6.18.44").family]
+        let general = PrometheusText.render(DropMetrics.families(snapshot, reasons: Self.reasons) + others)
+        try expectGolden(general, named: "scrape.prom")
+        // The scrape fast path must produce the very same bytes.
+        #expect(DropMetrics.render(snapshot, reasons: Self.reasons, with: others) == general)
+    }
+
+    @Test func fastPathEscapesLikeTheGeneralRenderer() {
+        var counters = DropCounters()
+        counters.add(DropKey(customer: .other, reason: 9), DropCount(drops: UInt64.max, bytes: 0))
+        counters.add(DropKey(customer: .id(3), reason: 8), DropCount(drops: 1, bytes: 2))
+        let odd = ReasonTable(enums: [KernelEnum(name: "skb_drop_reason", values: [
+            (name: "SKB_DROP_REASON_A\\B\"C\nD", value: 9), (name: "SKB_DROP_REASON_Z", value: 8)])])
+        let snapshot = LedgerSnapshot(counters: counters, events: 7, overflowEvents: 1)
+        let general = PrometheusText.render(DropMetrics.families(snapshot, reasons: odd))
+        #expect(DropMetrics.render(snapshot, reasons: odd) == general)
+        #expect(String(decoding: general, as: UTF8.self).contains(#"reason="A\\B\"C\nD"} 18446744073709551615"#))
     }
 
     @Test func emptyLedgerStillExportsTheCounters() {
+        #expect(DropMetrics.render(LedgerSnapshot(), reasons: Self.reasons)
+                == PrometheusText.render(DropMetrics.families(LedgerSnapshot(), reasons: Self.reasons)))
         let output = String(decoding: PrometheusText.render(DropMetrics.families(LedgerSnapshot(), reasons: Self.reasons)),
                             as: UTF8.self)
         #expect(output.contains("dropledger_events_total 0\n"))
@@ -47,10 +62,12 @@ import Testing
             }
         }
         #expect(counters.count == 100_000)
-        let output = PrometheusText.render(DropMetrics.families(LedgerSnapshot(counters: counters), reasons: Self.reasons))
+        let snapshot = LedgerSnapshot(counters: counters, events: 100_000, overflowEvents: 0)
+        let output = DropMetrics.render(snapshot, reasons: Self.reasons)
+        #expect(output == PrometheusText.render(DropMetrics.families(snapshot, reasons: Self.reasons)))
         let lines = output.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
         // Two labelled families of 100k samples and 2 header lines each, two single-sample families.
         #expect(lines == 2 * (100_000 + 2) + 2 * 3)
-        #expect(DropMetrics.orderedSeries(counters, reasons: Self.reasons).first!.0 == DropKey(customer: .id(0), reason: 12))  // NETFILTER_DROP sorts first
+        #expect(DropMetrics.orderedSeries(counters, reasons: Self.reasons).keys.first == DropKey(customer: .id(0), reason: 12))  // NETFILTER_DROP sorts first
     }
 }

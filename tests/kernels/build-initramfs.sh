@@ -86,7 +86,8 @@ for p in "${files[@]}"; do
     fi
 done
 # glibc dlopens libgcc_s for pthread_cancel and backtraces; ldd cannot see that.
-g=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ {print $NF; exit}')
+# (awk reads to the end: an early exit would SIGPIPE ldconfig and trip pipefail.)
+g=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ && !g {g=$NF} END {print g}')
 if [[ -n $g && ! -e $stage$g ]]; then copy_one "$g"; fi
 
 # --- kernel modules, dependencies first, decompressed on the host ---
@@ -143,11 +144,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
-mkdir -p /dev/pts /dev/shm /run/netns
+# The initramfs root is already writable RAM: no tmpfs over /tmp or /run,
+# which would hide host files copied there with -f.
+mkdir -p /dev/pts /dev/shm /run/netns /tmp
 mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
-mkdir -p /run/netns
 mount -t bpf bpf /sys/fs/bpf
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null

@@ -46,7 +46,7 @@ SRC
               -o "Dir::State::Lists=$a/lists" -o "Dir::Cache=$a/cache"
               -o "APT::Default-Release=")
     # Refresh at most once a day: the lists are ~100 MB of downloads.
-    if [[ -z $(find "$a/lists" -maxdepth 1 -name '*_Packages*' -mtime -1 2>/dev/null | head -n1) ]]; then
+    if [[ -z $(find "$a/lists" -maxdepth 1 -name '*_Packages*' -mtime -1 -print -quit 2>/dev/null) ]]; then
         log "updating private apt lists in $a"
         apt-get "${apt_opts[@]}" -qq update >&2
     fi
@@ -117,8 +117,8 @@ tmp=$(mktemp -d "$root/.fetch.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 log "downloading $pkg"
 # apt-get download as root warns that _apt cannot write the dir; harmless, so silenced.
-(cd "$tmp" && apt-get "${apt_opts[@]}" -qq download "$pkg" 2>&1 | grep -v 'unsandboxed' >&2 || true)
-deb=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n1)
+(cd "$tmp"; apt-get "${apt_opts[@]}" -qq download "$pkg" 2>&1 | { grep -v 'unsandboxed' || true; } >&2)
+deb=$(find "$tmp" -maxdepth 1 -name '*.deb' -print -quit)
 [[ -n $deb ]] || die "apt-get download $pkg produced no .deb"
 dpkg-deb -x "$deb" "$tmp/x"
 rm -f "$deb"

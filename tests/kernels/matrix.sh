@@ -47,12 +47,13 @@ for spec in "${kernels[@]}"; do
             ${mods[@]+"${mods[@]}"} ${files[@]+"${files[@]}"}; then
         summary+=("FAIL $krel (initramfs)"); failed=1; continue
     fi
+    mkdir -p "$DL_CACHE/logs"
     out=$DL_CACHE/logs/$krel.result
     set +e
     "$DL_KERNELS_DIR/run-guest.sh" -k "$kdir" -i "$initrd" -l "$DL_CACHE/logs/$krel.log" | tee "$out"
     rc=${PIPESTATUS[0]}
     set -e
-    secs=$(sed -n 's/^DL-TIME //p' "$out" | tail -n1)
+    secs=$(sed -n 's/^DL-TIME //p' "$out" | tail -n1 || true)
     if [[ $rc == 0 ]]; then summary+=("PASS $krel ${secs}s")
     else summary+=("FAIL $krel exit=$rc ${secs}s"); failed=1; fi
 done

@@ -29,14 +29,16 @@ base=(qemu-system-x86_64 -m "${DL_GUEST_MEM:-2048}" -smp "${DL_GUEST_CPUS:-2}"
 
 kvm_works() {
     [[ -r /dev/kvm && -w /dev/kvm ]] || return 1
-    local probe=$DL_CACHE/kvm-probe.$(uname -r)
+    local probe
+    probe=$DL_CACHE/kvm-probe.$(uname -r)
     if [[ ! -f $probe ]]; then
         # Boot without an initramfs: a working guest reaches "Kernel panic"
         # (no root fs) in about a second and exits through -no-reboot.
         log "probing KVM (up to 10 s)"
         mkdir -p "$DL_CACHE"
-        if timeout 10 "${base[@]}" -enable-kvm -cpu host -append "console=ttyS0 panic=-1" \
-               2>&1 </dev/null | grep -aq 'Linux version'; then
+        timeout 10 "${base[@]}" -enable-kvm -cpu host -append "console=ttyS0 panic=-1" \
+            </dev/null >"$probe.log" 2>&1 || true
+        if grep -aq 'Linux version' "$probe.log"; then
             echo yes >"$probe"
         else
             echo no >"$probe"
@@ -52,7 +54,7 @@ fi
 case $accel in
     kvm) base+=(-enable-kvm -cpu host) ;;
     # max: every CPU feature TCG can emulate; multi-threaded TCG uses both host cores.
-    tcg) base+=(-accel tcg,thread=multi -cpu max) ;;
+    tcg) base+=(-accel "tcg,thread=multi" -cpu max) ;;
     *) die "DL_QEMU_ACCEL must be tcg, kvm or auto" ;;
 esac
 
@@ -69,7 +71,7 @@ secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')
 tr -d '\r' <"$logf" >"$logf.txt"
 code=$(sed -n 's/^DL-EXIT \([0-9][0-9]*\)$/\1/p' "$logf.txt" | tail -n1)
 if ! grep -qx 'DL-RESULT-BEGIN' "$logf.txt" || [[ -z $code ]]; then
-    [[ $qrc == 124 ]] && log "TIMEOUT after ${tmo}s" || log "no result markers (qemu exit $qrc)"
+    if [[ $qrc == 124 ]]; then log "TIMEOUT after ${tmo}s"; else log "no result markers (qemu exit $qrc)"; fi
     tail -n 40 "$logf.txt" >&2
     echo "DL-TIME $secs"
     [[ $qrc == 124 ]] && exit 124

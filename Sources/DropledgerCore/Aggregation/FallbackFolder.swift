@@ -12,8 +12,9 @@ public struct FallbackFolder: Sendable {
     ///
     /// A key seen for the first time contributes its whole value. A value that went down
     /// (an entry deleted and recreated, or a map reset) becomes the new baseline with a
-    /// delta of 0: we cannot know what was lost, and must not underflow. Keys missing from
-    /// `cumulative` are forgotten, so if they come back their whole value counts.
+    /// delta of 0: we cannot know what was lost, and must not underflow. A key missing from
+    /// `cumulative` keeps its baseline: the kernel never deletes entries, so a missing key
+    /// only means a read that raced its insertion, and forgetting it would count it twice.
     public mutating func deltas(from cumulative: [DropKey: DropCount]) -> [(DropKey, DropCount)] {
         var result: [(DropKey, DropCount)] = []
         for (key, now) in cumulative {
@@ -23,7 +24,7 @@ public struct FallbackFolder: Sendable {
                 bytes: now.bytes >= before.bytes ? now.bytes - before.bytes : 0)
             if delta.drops != 0 || delta.bytes != 0 { result.append((key, delta)) }
         }
-        previous = cumulative
+        previous.merge(cumulative) { _, now in now }
         result.sort { $0.0 < $1.0 }
         return result
     }

@@ -12,11 +12,13 @@ public enum DropMetrics {
         let series = orderedSeries(snapshot.counters, reasons: reasons)
         var drops: [MetricSample] = []
         var bytes: [MetricSample] = []
-        drops.reserveCapacity(series.count)
-        bytes.reserveCapacity(series.count)
+        drops.reserveCapacity(series.keys.count)
+        bytes.reserveCapacity(series.keys.count)
         var lastCustomer: DropCustomer?
         var customerLabel = ""
-        for (key, reasonName, count) in series {
+        for i in series.keys.indices {
+            let key = series.keys[i], count = series.counts[i]
+            let reasonName = series.reasonNames[series.reasonIndex[i]]
             // One label String per customer, shared by its series.
             if key.customer != lastCustomer {
                 lastCustomer = key.customer
@@ -39,28 +41,43 @@ public enum DropMetrics {
         ]
     }
 
+    /// The series in exposition order, with reason names numbered by their own order.
+    struct OrderedSeries {
+        var keys: [DropKey] = []
+        var counts: [DropCount] = []
+        /// Index into `reasonNames` for each series.
+        var reasonIndex: [Int] = []
+        /// Distinct reason names, in label order.
+        var reasonNames: [String] = []
+    }
+
     /// Sorting by reason *name* is done on integer ranks: names are compared once per
     /// distinct reason, not once per comparison of 100k series.
-    static func orderedSeries(_ counters: DropCounters, reasons: ReasonTable) -> [(DropKey, String, DropCount)] {
-        var reasonNames: [UInt32: String] = [:]
-        for (key, _) in counters where reasonNames[key.reason] == nil {
-            reasonNames[key.reason] = reasons.name(for: key.reason)
-        }
+    static func orderedSeries(_ counters: DropCounters, reasons: ReasonTable) -> OrderedSeries {
+        var numbers: [UInt32] = []
+        var seen = Set<UInt32>()
+        for (key, _) in counters where seen.insert(key.reason).inserted { numbers.append(key.reason) }
         // Equal names (two numbers, one name) fall back to the number, for a stable output.
-        let byName = reasonNames.sorted { lhs, rhs in
-            let order = LabelValueOrder.compare(lhs.value, rhs.value)
-            return order != 0 ? order < 0 : lhs.key < rhs.key
+        let named = numbers.map { (number: $0, name: reasons.name(for: $0)) }.sorted { lhs, rhs in
+            let order = LabelValueOrder.compare(lhs.name, rhs.name)
+            return order != 0 ? order < 0 : lhs.number < rhs.number
         }
-        var rank: [UInt32: Int] = [:]
-        for (index, entry) in byName.enumerated() { rank[entry.key] = index }
+        var rankOf: [UInt32: Int] = [:]
+        for (rank, entry) in named.enumerated() { rankOf[entry.number] = rank }
 
-        var series: [(key: DropKey, rank: Int, count: DropCount)] = []
-        series.reserveCapacity(counters.count)
-        for (key, count) in counters { series.append((key, rank[key.reason]!, count)) }
-        series.sort { lhs, rhs in
-            if lhs.key.customer != rhs.key.customer { return lhs.key.customer < rhs.key.customer }
-            return lhs.rank < rhs.rank
+        var keys: [DropKey] = [], counts: [DropCount] = [], ranks: [Int] = []
+        keys.reserveCapacity(counters.count); counts.reserveCapacity(counters.count); ranks.reserveCapacity(counters.count)
+        for (key, count) in counters {
+            keys.append(key)
+            counts.append(count)
+            ranks.append(rankOf[key.reason]!)
         }
-        return series.map { ($0.key, reasonNames[$0.key.reason]!, $0.count) }
+        var order = Array(keys.indices)
+        order.sort { lhs, rhs in
+            if keys[lhs].customer != keys[rhs].customer { return keys[lhs].customer < keys[rhs].customer }
+            return ranks[lhs] < ranks[rhs]
+        }
+        return OrderedSeries(keys: order.map { keys[$0] }, counts: order.map { counts[$0] },
+                             reasonIndex: order.map { ranks[$0] }, reasonNames: named.map(\.name))
     }
 }

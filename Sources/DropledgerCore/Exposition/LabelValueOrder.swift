@@ -17,8 +17,15 @@ public enum LabelValueOrder {
 
     /// Negative, zero or positive, like C's `strcmp`.
     public static func compare(_ lhs: String, _ rhs: String) -> Int {
-        var lhs = lhs, rhs = rhs
-        return lhs.withUTF8 { a in rhs.withUTF8 { b in compare(a, b) } }
+        // Neighbouring samples mostly share their first label values (one String per customer).
+        if lhs == rhs { return 0 }
+        let order = lhs.utf8.withContiguousStorageIfAvailable { a in
+            rhs.utf8.withContiguousStorageIfAvailable { b in compare(a, b) }
+        }
+        if let order = order ?? nil { return order }
+        return Array(lhs.utf8).withUnsafeBufferPointer { a in
+            Array(rhs.utf8).withUnsafeBufferPointer { b in compare(a, b) }
+        }
     }
 
     static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {

@@ -12,7 +12,8 @@ public enum PrometheusText {
 
     public static func render(_ families: [MetricFamily]) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(families.reduce(0) { $0 + 64 + $1.samples.count * 64 })
+        // A close estimate avoids regrowing (and copying) a 15 MB buffer.
+        output.reserveCapacity(families.reduce(0) { $0 + 256 + $1.samples.count * ($1.name.utf8.count + 72) })
         render(families, into: &output)
         return output
     }
@@ -21,9 +22,20 @@ public enum PrometheusText {
         let sortedFamilies = isSorted(families, by: { $0.name < $1.name }) ? families : families.sorted { $0.name < $1.name }
         for family in sortedFamilies {
             renderHeader(family, into: &output)
-            if isSorted(family.samples, by: LabelValueOrder.areInIncreasingOrder) {
-                for sample in family.samples { renderSample(sample, name: family.name, into: &output) }
-            } else {
+            let familyStart = output.count
+            // Render optimistically, checking the order as we go; re-render sorted if it was not.
+            var previous: MetricSample?
+            var inOrder = true
+            for sample in family.samples {
+                if let previous, LabelValueOrder.areInIncreasingOrder(sample, previous) {
+                    inOrder = false
+                    break
+                }
+                renderSample(sample, name: family.name, into: &output)
+                previous = sample
+            }
+            if !inOrder {
+                output.removeSubrange(familyStart...)
                 for sample in family.samples.sorted(by: LabelValueOrder.areInIncreasingOrder) {
                     renderSample(sample, name: family.name, into: &output)
                 }

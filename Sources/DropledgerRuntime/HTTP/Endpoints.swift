@@ -48,8 +48,7 @@ final class Endpoints: Sendable {
     }
 
     private func metrics() -> HTTPResponse {
-        var families = DropMetrics.families(ledger.snapshot(), reasons: reasons)
-        families.append(buildInfo.family)
+        var families = [buildInfo.family]
         if let (consumer, reader) = kernel.withLock({ $0 }) {
             families.append(MetricFamily(
                 name: "dropledger_unrecorded_drops_total",
@@ -65,7 +64,8 @@ final class Endpoints: Sendable {
         } catch {
             logger.warning("process metrics unavailable: \(error)")
         }
-        return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: PrometheusText.render(families))
+        let body = DropMetrics.render(ledger.snapshot(), reasons: reasons, with: families)
+        return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: body)
     }
 
     private func landingPage() -> HTTPResponse {

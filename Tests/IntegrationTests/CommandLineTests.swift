@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// Bad input and missing privileges get one clear line and a non-zero exit.
+@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+struct CommandLineTests {
+    static func run(_ arguments: [String]) throws -> Command.Result {
+        try Command.capture(["timeout", "20", Binaries.dropledger] + arguments)
+    }
+
+    @Test(arguments: [
+        (["--ringbuf-size", "1000"], "--ringbuf-size must be a power of two"),
+        (["--ringbuf-size", "lots"], "ringbuf-size"),
+        (["--customer-tlv-type", "300"], "customer-tlv-type"),
+        (["--web.listen-address", "10437"], "has no port"),
+        (["--web.listen-address", ":99999"], "larger than 65535"),
+        (["--web.telemetry-path", "metrics"], "--web.telemetry-path must be a plain path"),
+        (["--log.level", "loud"], "log.level"),
+        (["--filter.netns", "/nonexistent/netns"], "reading network namespace /nonexistent/netns"),
+        (["--no-such-flag"], "no-such-flag"),
+    ])
+    func rejectsBadFlags(arguments: [String], message: String) throws {
+        let result = try Self.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        #expect(!result.stderr.contains("Fatal error"), "must not crash: \(result.stderr)")
+    }
+
+    @Test func reportsAPortInUse() throws {
+        let holder = try ExporterProcess(arguments: [])
+        let result = try Self.run(["--web.listen-address", "127.0.0.1:\(holder.port)"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Address already in use"), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("--web.listen-address"))
+    }
+
+    @Test func explainsMissingPrivileges() throws {
+        let result = try Command.capture(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                          "--inh-caps=-all", "--bounding-set=-all",
+                                          Binaries.dropledger, "--web.listen-address", "127.0.0.1:0"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("CAP_BPF"), "stderr: \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count <= 2, "one clear line: \(result.stderr)")
+    }
+
+    @Test func servesHealthReadinessLandingAndErrors() throws {
+        let exporter = try ExporterProcess(arguments: ["--web.telemetry-path", "/custom-metrics"])
+        #expect(try exporter.get("/-/healthy").status == 200)
+        #expect(try exporter.get("/-/ready").status == 200)
+        let landing = try exporter.get("/")
+        #expect(landing.status == 200)
+        #expect(landing.body.contains("href=\"/custom-metrics\""))
+        let metrics = try exporter.get("/custom-metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(metrics.body.contains("dropledger_build_info{version="))
+        #expect(try exporter.get("/metrics").status == 404)
+        let post = try Command.capture(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                                        "http://127.0.0.1:\(exporter.port)/custom-metrics"])
+        #expect(post.stdout == "405")
+        #expect(exporter.stop() == 0)
+    }
+}
