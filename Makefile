@@ -11,7 +11,10 @@ BPF_PROGRAMS := dropledger inject
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Wno-unused-parameter -Werror \
 	-I/usr/include/$(shell uname -m)-linux-gnu -Ibpf
 # Debian packages the build, the tests and the demo need (installed only if missing).
-DEB_PACKAGES := $(shell grep -v '^\#' deps/debian-packages.txt)
+DEB_PACKAGES := $(shell cat deps/debian-packages.txt tests/kernels/deps.txt | grep -v '^\#' | sort -u)
+# What the kernel matrix copies into each guest: the same binaries the build made.
+MATRIX_FILES := $(CURDIR)/.build/release/dropledger $(CURDIR)/.build/release/dropledger-inject \
+	/usr/sbin/ip /usr/sbin/nft /usr/bin/nstat
 
 # Keep the objects: tests and the kernel matrix use them too.
 .SECONDARY:
@@ -45,12 +48,15 @@ build: bpf
 run: build
 	.build/release/dropledger serve
 
-# Unit tests need no root; the integration tests drive the release binaries on the real kernel.
+# Unit tests need no root; the integration tests drive the release binaries on the
+# running kernel; the kernel matrix runs the same binaries on Debian's 6.1 and 6.12.
 test: deps build
 	swift test --no-parallel
+	$(MAKE) --no-print-directory test-kernels
 
 test-kernels: deps build
-	tests/kernels/matrix.sh
+	sed '2i export DL_BIN_DIR=$(CURDIR)/.build/release' tests/kernels/pipeline-scenario.sh > .build/pipeline-scenario.sh
+	tests/kernels/matrix.sh -s .build/pipeline-scenario.sh -m "veth nf_tables" $(MATRIX_FILES:%=-f %)
 
 clean:
 	rm -rf .build $(SKEL_DIR)

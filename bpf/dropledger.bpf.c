@@ -86,7 +86,7 @@ static __always_inline __u32 bounded(__u32 x)
 static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, __u64 *customer)
 {
 	__u32 tl = buf[0];
-	__u32 p, i, k;
+	__u32 p, i;
 	bool found = false;
 
 	if (1 + tl > m)
@@ -106,16 +106,12 @@ static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, __u64 *cust
 		if (l > 16 || p + 2 + l > m)
 			return DL_STATUS_INVALID;
 		if (!found && t == customer_tlv_type) {
-			__u64 v = 0;
-
 			if (l == 0 || l > 8)
 				return DL_STATUS_INVALID;
-			for (k = 0; k < 8; k++) {
-				if (k >= l)
-					break;
-				v = (v << 8) | buf[p + 2 + k];
-			}
-			*customer = v;
+			/* One unaligned 8-byte load (the scratch slack keeps it in bounds),
+			 * shifted to the value's length: no inner loop for old verifiers
+			 * to unroll. */
+			*customer = __builtin_bswap64(*(__u64 *)(buf + p + 2)) >> ((8 - l) * 8);
 			found = true;
 		}
 		p += 2 + l;
