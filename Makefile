@@ -7,7 +7,7 @@ BPFTOOL ?= bpftool
 SWIFT_FLAGS ?= -c release --static-swift-stdlib
 BPF_OUT := .build/bpf
 SKEL_DIR := Sources/CBPFPrograms/generated
-BPF_PROGRAMS := dropledger inject
+BPF_PROGRAMS := dropledger inject tagger
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Wno-unused-parameter -Werror \
 	-I/usr/include/$(shell uname -m)-linux-gnu -Ibpf
 # Debian packages the build, the tests and the demo need (installed only if missing).

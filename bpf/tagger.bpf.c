@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * dropledger's tagger: an XDP program that finds each packet's customer by
+ * longest-prefix match on its IP address and pushes the customer entry onto
+ * the packet's metadata area exactly as ../shared/docs/metadata-tlv.md
+ * ("Pushing and popping") says, on top of whatever entries are already there.
+ * It never drops: a packet it cannot tag passes untouched and is counted.
+ */
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "tagger.h"
+
+/* The kernel's ceiling for the area; older kernels (6.1: 32) refuse less, see push_customer. */
+#define META_MAX 252
+
+/* Load-time configuration, set by user space before load. */
+const volatile __u8 customer_tlv_type = 1;
+const volatile bool match_source = false;   /* match the source address instead of the destination */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TAGGER_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tagger_v4_key);
+	__type(value, struct tagger_value);
+} prefixes_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TAGGER_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tagger_v6_key);
+	__type(value, struct tagger_value);
+} prefixes_v6 SEC(".maps");
+
+/* Per-CPU cumulative counts by enum tagger_result; never reset by the program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TAGGER_RESULT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 inner_proto;
+};
+
+/*
+ * A value masked in a way clang cannot drop: older verifiers lose bounds that
+ * 6.18 keeps, and clang removes a mask it proves redundant (field-notes.md).
+ */
+static __always_inline __u32 bounded(__u32 x)
+{
+	asm volatile("%0 &= 0xff" : "+r"(x));
+	return x;
+}
+
+static __always_inline int count(__u32 result)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &result);
+
+	if (c)
+		*c += 1;
+	return XDP_PASS;
+}
+
+/* The matching customer for the packet, or NULL; *result says why not. */
+static __always_inline struct tagger_value *lookup_customer(struct xdp_md *ctx, __u32 *result)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	void *l3;
+	__u16 proto;
+	struct tagger_value *value;
+
+	*result = TAGGER_NOT_IP;
+	if ((void *)(eth + 1) > data_end)
+		return NULL;
+	proto = eth->h_proto;
+	l3 = eth + 1;
+
+	/* Up to two tags: 802.1Q, or 802.1ad outer + 802.1Q inner (QinQ). Unrolled by hand. */
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		struct vlan_tag *tag = l3;
+
+		if ((void *)(tag + 1) > data_end)
+			return NULL;
+		proto = tag->inner_proto;
+		l3 = tag + 1;
+	}
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		struct vlan_tag *tag = l3;
+
+		if ((void *)(tag + 1) > data_end)
+			return NULL;
+		proto = tag->inner_proto;
+		l3 = tag + 1;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = l3;
+		struct tagger_v4_key key = { .prefixlen = 32 };
+
+		if ((void *)(ip + 1) > data_end)
+			return NULL;
+		__builtin_memcpy(key.addr, match_source ? &ip->saddr : &ip->daddr, 4);
+		value = bpf_map_lookup_elem(&prefixes_v4, &key);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = l3;
+		struct tagger_v6_key key = { .prefixlen = 128 };
+
+		if ((void *)(ip6 + 1) > data_end)
+			return NULL;
+		__builtin_memcpy(key.addr, match_source ? &ip6->saddr : &ip6->daddr, 16);
+		value = bpf_map_lookup_elem(&prefixes_v6, &key);
+	} else {
+		return NULL;
+	}
+	*result = TAGGER_NO_MATCH;
+	return value;
+}
+
+/*
+ * metadata-tlv.md, "Pushing and popping": push [T][L][V] as the newest entry.
+ * Returns the enum tagger_result; on anything but TAGGER_TAGGED the packet is
+ * as it was.
+ */
+static __always_inline __u32 push_customer(struct xdp_md *ctx, const struct tagger_value *v)
+{
+	__u8 *meta = (void *)(long)ctx->data_meta;
+	__u8 *data = (void *)(long)ctx->data;
+	__u32 l = v->len, n, m, tl = 0, grow = 0, off;
+	__u8 *e;
+
+	if (l == 0 || l > 8)      /* user space never writes these */
+		return TAGGER_NO_MATCH;
+	n = 2 + l;
+
+	if (meta >= data) {
+		/* No area (a driver without metadata support has meta > data: adjust_meta refuses). */
+		m = 0;
+		grow = (1 + n + 3) & ~3U;
+	} else {
+		/* A pointer difference is an unknown scalar to the verifier: bound it first. */
+		m = (__u32)(data - meta);
+		if (m > META_MAX || meta + 1 > data)
+			return TAGGER_MALFORMED_AREA;
+		tl = meta[0];
+		if (1 + tl > m)
+			return TAGGER_MALFORMED_AREA;
+		if (m - 1 - tl < n)
+			grow = (n - (m - 1 - tl) + 3) & ~3U;
+	}
+	if (m + grow > META_MAX)
+		return TAGGER_AREA_FULL;
+	/* Fails where the kernel caps the area lower (6.1: 32 bytes) or lacks headroom. */
+	if (grow && bpf_xdp_adjust_meta(ctx, -(int)grow))
+		return TAGGER_AREA_FULL;
+
+	/* Entries stay where they are: the new entry goes right before the newest one. */
+	meta = (void *)(long)ctx->data_meta;
+	data = (void *)(long)ctx->data;
+	off = bounded(m + grow - tl - n);
+	e = meta + off;
+	if (meta + 1 > data || e + 2 > data)
+		goto undo;
+	e[0] = customer_tlv_type;
+	e[1] = l;
+	/* Unrolled by hand (clang will not unroll a loop with an early exit). */
+#define PUT(i) if (l > i) { if (e + 3 + i > data) goto undo; e[2 + i] = v->be[i]; }
+	PUT(0) PUT(1) PUT(2) PUT(3) PUT(4) PUT(5) PUT(6) PUT(7)
+#undef PUT
+	meta[0] = tl + n;
+	return TAGGER_TAGGED;
+
+undo:
+	/* Unreachable by the arithmetic above; the checks are for the verifier. Only
+	 * free space was written, and the TL byte was not: shrink back and the area is as it was. */
+	if (grow)
+		bpf_xdp_adjust_meta(ctx, (int)grow);
+	return TAGGER_MALFORMED_AREA;
+}
+
+SEC("xdp")
+int tag_customer(struct xdp_md *ctx)
+{
+	struct tagger_value *value;
+	__u32 result;
+
+	value = lookup_customer(ctx, &result);
+	if (!value)
+		return count(result);
+	return count(push_customer(ctx, value));
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

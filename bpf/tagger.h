@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The contract between tagger.bpf.c and user space: the prefix maps' keys and
+ * values and the counters' indexes. Included by the BPF program and by the C
+ * shim Swift imports, so both sides see the same layout.
+ */
+#ifndef TAGGER_H
+#define TAGGER_H
+
+/* LPM trie keys: prefix length in bits, then the address in network order. */
+struct tagger_v4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct tagger_v6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/*
+ * The customer entry's value as user space prepared it (metadata-tlv.md: the
+ * minimal big-endian bytes, 1 to 8), so the program does no byte math.
+ */
+struct tagger_value {
+	__u8 len;
+	__u8 be[8];
+};
+
+/* Most prefixes per address family; the tries allocate per entry (BPF_F_NO_PREALLOC). */
+#define TAGGER_MAX_PREFIXES 65536
+
+/* Index into the per-CPU `counters` array: what happened to each packet. */
+enum tagger_result {
+	TAGGER_TAGGED = 0,             /* customer entry pushed */
+	TAGGER_NO_MATCH = 1,           /* IP, but no prefix matched the address */
+	TAGGER_NOT_IP = 2,             /* not IPv4/IPv6 (after up to two VLAN tags), or truncated */
+	TAGGER_AREA_FULL = 3,          /* the area would exceed 252 bytes, or the kernel refused to grow it */
+	TAGGER_MALFORMED_AREA = 4,     /* an existing area whose TL byte does not fit it */
+	TAGGER_RESULT_COUNT = 5,
+};
+
+#endif
