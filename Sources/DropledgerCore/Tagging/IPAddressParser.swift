@@ -17,7 +17,7 @@ enum IPAddressParser {
     static func ipv6(_ text: some StringProtocol) -> [UInt8]? {
         let text = String(text)
         guard text.contains(":"), text.count <= 45 else { return nil }
-        let halves = text.components(separatedBy: "::")
+        let halves = text.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
         guard halves.count <= 2 else { return nil }
         func groups(_ half: String, allowTail: Bool) -> [UInt16]? {
             if half.isEmpty { return [] }
