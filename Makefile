@@ -48,6 +48,10 @@ build: bpf
 run: build
 	.build/release/dropledger serve
 
+# A lab of namespaces with tagged customer traffic and the exporter on it; Ctrl-C removes it.
+demo: deps build
+	.build/release/dropledger demo
+
 # Unit tests need no root; the integration tests drive the release binaries on the
 # running kernel; the kernel matrix runs the same binaries on Debian's 6.1 and 6.12.
 test: deps build

@@ -22,10 +22,11 @@ let package = Package(
                        providers: [.apt(["libbpf-dev", "libelf-dev"])]),
         .target(name: "CBPFPrograms", dependencies: ["CLibBPF"]),
         .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd")]),
+        .target(name: "CLinux"),
 
         // Owns kernel and HTTP resources; turns C errors into typed Swift errors.
         .target(name: "DropledgerRuntime", dependencies: [
-            "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD",
+            "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD", "CLinux",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),

@@ -24,6 +24,8 @@ public final class Exporter: Sendable {
     private let consumer: RingConsumer
     private let reader: KernelDropReader
     private let endpoints: Endpoints
+    private let ledger: DropLedger
+    private let reasons: ReasonTable
 
     public var port: UInt16 { server.port }
 
@@ -32,6 +34,8 @@ public final class Exporter: Sendable {
         let reasons = try KernelDropReasons.load()
         logger.debug("read \(reasons.count) drop reasons from the kernel's BTF")
         let ledger = DropLedger()
+        self.ledger = ledger
+        self.reasons = reasons
         let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, ledger: ledger, reasons: reasons,
                                   buildInfo: BuildInfo(version: configuration.version, kernel: ProcFiles.kernelRelease),
                                   logger: logger)
@@ -47,6 +51,11 @@ public final class Exporter: Sendable {
             "telemetry_path": "\(configuration.telemetryPath)", "cpus": "\(reader.possibleCPUs)",
             "ringbuf_size": "\(configuration.reader.ringBufferSize)",
         ])
+    }
+
+    /// The drop counts so far, by customer label and reason name, in exposition order.
+    public func dropCounts() -> [(customer: String, reason: String, drops: UInt64)] {
+        ledger.snapshot().counters.sorted().map { ($0.key.customer.label, reasons.name(for: $0.key.reason), $0.count.drops) }
     }
 
     /// Detaches from the kernel, drains what is left, and stops serving.

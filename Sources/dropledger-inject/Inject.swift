@@ -3,10 +3,9 @@ import DropledgerCore
 import DropledgerRuntime
 import Glibc
 
-@main
 struct Inject: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dropledger-inject",
+        commandName: "send",
         abstract: "Inject UDP frames carrying a chosen metadata area into a device's receive path (tests, benchmarks).",
         discussion: """
         Frames enter the device as if received, as real skbs, with BPF_PROG_TEST_RUN live frames. \

@@ -13,6 +13,6 @@ struct Dropledger: ParsableCommand {
         reason, and dropledger serves exact counts per customer and reason on /metrics.
         """,
         version: version,
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Demo.self, Tag.self, Untag.self],
         defaultSubcommand: Serve.self)
 }

@@ -27,6 +27,20 @@ struct Serve: ParsableCommand {
             help: "Count only drops in this network namespace (a file such as /run/netns/NAME or /proc/PID/ns/net).")
     var netns: String?
 
+    @Option(name: .customLong("tag"),
+            help: "Also tag this interface with dropledger's XDP tagger while serving, and untag it on exit.")
+    var tagInterface: String?
+
+    @Option(name: .customLong("prefix"), help: ArgumentHelp("With --tag: a prefix and its customer, e.g. 192.0.2.0/24=42 (repeatable).",
+                                                             valueName: "CIDR=CUSTOMER"))
+    var prefixFlags: [String] = []
+
+    @Option(name: .customLong("prefixes"), help: ArgumentHelp("With --tag: a file of 'CIDR CUSTOMER' lines.", valueName: "file"))
+    var prefixesFile: String?
+
+    @Option(name: .customLong("xdp-mode"), help: "With --tag: native or generic XDP.")
+    var xdpMode: TaggerConfiguration.Mode = .native
+
     @Option(name: .customLong("log.level"), help: "Only log messages with this severity or above: debug, info, warn, error.")
     var logLevel: LogLevelOption = .info
 
@@ -34,6 +48,9 @@ struct Serve: ParsableCommand {
         guard telemetryPath.hasPrefix("/"), telemetryPath.count > 1,
               telemetryPath.allSatisfy({ $0.isASCII && !$0.isWhitespace && !"<>\"'&?#".contains($0) }) else {
             throw ValidationError("--web.telemetry-path must be a plain path other than / such as /metrics, got '\(telemetryPath)'")
+        }
+        if tagInterface == nil && (!prefixFlags.isEmpty || prefixesFile != nil) {
+            throw ValidationError("--prefix and --prefixes need --tag INTERFACE")
         }
         let size = ringBufferSize.bytes
         guard size >= 4096, size <= 1 << 30, size & (size - 1) == 0 else {
@@ -49,12 +66,8 @@ struct Serve: ParsableCommand {
         } catch {
             throw ValidationError("--web.listen-address: \(error)")
         }
-        // Block the stop signals in every thread we start, so sigwait below gets them.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        let prefixes = try tagInterface.map { _ in try Tag.prefixTable(flags: prefixFlags, file: prefixesFile).entries }
+        var stopSignals = StopSignals.block()
 
         let exporter: Exporter
         do {
@@ -70,10 +83,21 @@ struct Serve: ParsableCommand {
             logger.error("\(error)")
             throw ExitCode(1)
         }
+        if let tagInterface, let prefixes {
+            do {
+                _ = try Tagger.tag(interface: tagInterface, prefixes: prefixes,
+                                   configuration: TaggerConfiguration(mode: xdpMode, customerTLVType: customerTLVType))
+                logger.info("tagging \(tagInterface) with \(prefixes.count) prefixes")
+            } catch {
+                logger.error("\(error)")
+                exporter.shutdown()
+                throw ExitCode(1)
+            }
+        }
 
-        var received: Int32 = 0
-        sigwait(&stopSignals, &received)
-        logger.info("stopping on signal \(received): detaching from the kernel")
+        let received = stopSignals.wait()
+        logger.info("stopping on signal \(received ?? 0): detaching from the kernel")
+        if let tagInterface { _ = try? Tagger.untag(interface: tagInterface) }
         exporter.shutdown()
         logger.info("stopped; nothing of dropledger is left in the kernel")
     }

@@ -50,6 +50,7 @@ void dl_libbpf_set_log(dl_libbpf_log_fn fn);
 /* ---- the XDP tagger (bpf/tagger.bpf.c) ---- */
 
 #include <stdbool.h>
+#include <linux/if_link.h>       /* XDP_FLAGS_* for the attach mode */
 #include "../../../bpf/tagger.h"
 
 struct tagger_bpf;

@@ -57,18 +57,7 @@ public final class RingConsumer: @unchecked Sendable {
     public var unrecorded: UInt64 { unrecordedDrops.load(ordering: .relaxed) }
 
     public func start() throws {
-        let box = Unmanaged.passRetained(ThreadBody { [self] in run() })
-        var handle = pthread_t()
-        let err = pthread_create(&handle, nil, { raw in
-            let body = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
-            body.run()
-            return nil
-        }, box.toOpaque())
-        if err != 0 {
-            box.release()
-            throw RuntimeError("starting the ring consumer thread", errno: .init(rawValue: err))
-        }
-        thread = handle
+        thread = try Threads.start { [self] in run() }
     }
 
     /// Detaches the program, drains what the rings and maps still hold, and waits
@@ -123,11 +112,6 @@ public final class RingConsumer: @unchecked Sendable {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
-}
-
-private final class ThreadBody {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 extension DropCustomer {

@@ -59,6 +59,12 @@ final class Endpoints: Sendable {
                 help: "Drops the kernel did not show the program because it was already running on that CPU.",
                 type: .counter, samples: [MetricSample(value: .integer(reader.recursionMisses))]))
         }
+        let tagged = Tagger.taggedInterfaces()
+        if !tagged.isEmpty {
+            var counts: [String: [TaggerResult: UInt64]] = [:]
+            for interface in tagged { counts[interface] = try? Tagger.counters(interface: interface) }
+            families.append(TaggerMetrics.family(counts))
+        }
         do {
             families += ProcessMetrics.families(try ProcFiles.processStats())
         } catch {

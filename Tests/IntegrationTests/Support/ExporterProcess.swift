@@ -6,11 +6,11 @@ final class ExporterProcess {
     let logURL: URL
     private(set) var port: UInt16 = 0
 
-    init(arguments: [String]) throws {
+    init(subcommand: String = "serve", arguments: [String]) throws {
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("dropledger-test-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Binaries.dropledger)
-        process.arguments = ["serve", "--web.listen-address", "127.0.0.1:0"] + arguments
+        process.arguments = [subcommand, "--web.listen-address", "127.0.0.1:0"] + arguments
         let logFile = try FileHandle(forWritingTo: logURL)
         process.standardError = logFile
         process.standardOutput = logFile

@@ -1,0 +1,103 @@
+/// A small network of namespaces: clients on a shared L2 segment ("wan") reach
+/// an edge host through its uplink, where the tagger marks each packet with the
+/// customer owning its destination prefix. Everything lives in namespaces the
+/// lab creates, and `tearDown` removes all of it.
+///
+///     client1 ─┐
+///              ├─ wan (bridge) ── uplink ─ edge: 198.51.100.10  customer 101
+///     client2 ─┘                                 203.0.113.10   customer 202
+///                                                192.0.2.10     customer 303
+public final class DemoLab: Sendable {
+    public struct Customer: Sendable {
+        public let id: UInt64
+        public let prefix: String
+        public let address: String
+        /// Relative traffic volume, so the customers do not look alike.
+        public let weight: Int
+    }
+
+    public static let customers = [
+        Customer(id: 101, prefix: "198.51.100.0/24", address: "198.51.100.10", weight: 4),
+        Customer(id: 202, prefix: "203.0.113.0/24", address: "203.0.113.10", weight: 2),
+        Customer(id: 303, prefix: "192.0.2.0/24", address: "192.0.2.10", weight: 1),
+    ]
+    public static let edge = "dldemo-edge"
+    static let wan = "dldemo-wan"
+    public static let clients = [("dldemo-client1", "10.77.0.11"), ("dldemo-client2", "10.77.0.12")]
+    public static let uplink = "uplink"
+    public static let edgeAddress = "10.77.0.1"
+    /// Ports the traffic uses on the edge, one per way of dropping.
+    public static let closedPort: UInt16 = 9
+    public static let firewalledPort: UInt16 = 11211
+    public static let slowReaderPort: UInt16 = 8125
+    public static let closedTCPPort: UInt16 = 81
+
+    public var netnsPath: String { "/run/netns/\(Self.edge)" }
+    static var namespaces: [String] { [edge, wan] + clients.map(\.0) }
+
+    public init() throws {
+        Self.tearDown()  // a lab left over by a killed run
+        do {
+            try build()
+        } catch {
+            Self.tearDown()
+            throw error
+        }
+    }
+
+    /// The prefixes file the tagger reads.
+    public static var prefixesFile: String {
+        "# demo lab: CIDR CUSTOMER\n" + customers.map { "\($0.prefix) \($0.id)" }.joined(separator: "\n") + "\n"
+    }
+
+    private func build() throws {
+        for ns in Self.namespaces {
+            try ip("netns", "add", ns)
+            // IPv6 neighbour discovery would add drops of its own to the picture.
+            try inNamespace(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+            try ip("-n", ns, "link", "set", "lo", "up")
+        }
+        try ip("-n", Self.wan, "link", "add", "br0", "type", "bridge")
+        try ip("-n", Self.wan, "link", "set", "br0", "up")
+        try link(Self.edge, Self.uplink, "\(Self.edgeAddress)/24", wanSide: "to-edge")
+        for (index, (ns, address)) in Self.clients.enumerated() {
+            try link(ns, "eth0", "\(address)/24", wanSide: "to-client\(index + 1)")
+            for customer in Self.customers {
+                try ip("-n", ns, "route", "add", customer.prefix, "via", Self.edgeAddress)
+            }
+        }
+        for customer in Self.customers {
+            try ip("-n", Self.edge, "addr", "add", "\(customer.address)/32", "dev", "lo")
+        }
+        // Checksums must really be checked on the edge for the bad-checksum traffic:
+        // veth otherwise marks locally made packets as verified.
+        for ns in Self.clients.map(\.0) { try inNamespace(ns, "ethtool", "-K", "eth0", "tx", "off") }
+        try inNamespace(Self.edge, "ethtool", "-K", Self.uplink, "rx", "off")
+        try SystemCommand.run(["ip", "netns", "exec", Self.edge, "nft", "-f", "-"], input: """
+            table inet demo_firewall {
+              chain input {
+                type filter hook input priority 0; policy accept;
+                udp dport \(Self.firewalledPort) drop comment "memcached amplification"
+              }
+            }
+            """)
+    }
+
+    private func link(_ ns: String, _ name: String, _ address: String, wanSide: String) throws {
+        try ip("link", "add", name, "netns", ns, "type", "veth", "peer", "name", wanSide, "netns", Self.wan)
+        try ip("-n", Self.wan, "link", "set", wanSide, "master", "br0", "up")
+        try ip("-n", ns, "addr", "add", address, "dev", name)
+        try ip("-n", ns, "link", "set", name, "up")
+    }
+
+    /// Removes every namespace of the lab (and with them their devices).
+    public static func tearDown() {
+        for ns in namespaces { _ = try? SystemCommand.run(["ip", "netns", "del", ns]) }
+    }
+
+    private func ip(_ arguments: String...) throws { try SystemCommand.run(["ip"] + arguments) }
+
+    private func inNamespace(_ ns: String, _ arguments: String...) throws {
+        try SystemCommand.run(["ip", "netns", "exec", ns] + arguments)
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import DropledgerCore
+import DropledgerRuntime
+import Glibc
+import Logging
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the exporter on a lab of network namespaces with tagged customer traffic.",
+        discussion: """
+        Builds an edge host with the tagger on its uplink and two clients sending real traffic \
+        to three customers' prefixes, which the edge drops in several ways (closed UDP and TCP \
+        ports, a firewall rule, a slow reader, bad checksums). Everything stays in the lab's \
+        namespaces; Ctrl-C removes the whole lab.
+        """)
+
+    @Option(help: "Stop after this many seconds and print the counts (default: until Ctrl-C).")
+    var duration: UInt32?
+
+    @Option(name: .customLong("web.listen-address"), help: "Address to serve metrics on.")
+    var listenAddress: String = ":10437"
+
+    @Option(name: .customLong("xdp-mode"), help: "How to attach the tagger: native or generic.")
+    var xdpMode: TaggerConfiguration.Mode = .native
+
+    @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
+    var logLevel: LogLevelOption = .info
+
+    func run() throws {
+        let logger = Logging.bootstrap(level: logLevel.level)
+        let address: ListenAddress
+        do { address = try ListenAddress.parse(listenAddress) } catch {
+            throw ValidationError("--web.listen-address: \(error)")
+        }
+        var stopSignals = StopSignals.block()
+
+        let lab: DemoLab
+        let exporter: Exporter
+        do {
+            lab = try DemoLab()
+            try DemoTagging.tag(mode: xdpMode)
+            exporter = try Exporter(
+                configuration: .init(listenAddress: address, telemetryPath: "/metrics",
+                                     reader: DropReaderConfiguration(netnsInode: try ProcFiles.netnsInode(lab.netnsPath)),
+                                     version: Dropledger.version),
+                logger: logger)
+        } catch {
+            DemoTagging.untag()
+            DemoLab.tearDown()
+            logger.error("\(error)")
+            throw ExitCode(1)
+        }
+        let traffic = DemoTraffic()
+        do { try traffic.start() } catch {
+            logger.error("\(error)")
+        }
+
+        let host = address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "localhost"
+        print("""
+
+        dropledger demo: customers 101, 202 and 303 are losing packets on the edge host.
+          metrics:   http://\(host):\(exporter.port)/metrics
+          try:       curl -s http://\(host):\(exporter.port)/metrics | grep dropledger_drops_total
+          the lab:   ip netns list | grep dldemo
+        \(duration.map { "Running for \($0) s." } ?? "Ctrl-C stops the demo and removes the lab.")
+
+        """)
+        fflush(nil)  // the URLs before the first log line, even when piped
+
+        let signal = stopSignals.wait(seconds: duration)
+        logger.info(signal.map { "stopping on signal \($0)" } ?? "demo time is up")
+        traffic.stop()
+        exporter.shutdown()
+        DemoTagging.untag()
+        DemoLab.tearDown()
+        print("Drops counted in the lab (customer, reason, packets):")
+        for (customer, reason, drops) in exporter.dropCounts() {
+            print("  \(customer.padding(8)) \(reason.padding(20)) \(drops)")
+        }
+        print("The lab is removed.")
+    }
+}
+
+private extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

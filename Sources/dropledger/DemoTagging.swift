@@ -1,0 +1,18 @@
+import DropledgerCore
+import DropledgerRuntime
+
+/// Tags the demo edge's uplink with the lab's prefixes, from inside the edge's namespace.
+enum DemoTagging {
+    static func tag(mode: TaggerConfiguration.Mode) throws {
+        var table = PrefixTable()
+        try table.add(file: DemoLab.prefixesFile, name: "demo prefixes")
+        let prefixes = table.entries
+        _ = try NetworkNamespace.run(in: DemoLab.edge) {
+            try Tagger.tag(interface: DemoLab.uplink, prefixes: prefixes, configuration: TaggerConfiguration(mode: mode))
+        }
+    }
+
+    static func untag() {
+        _ = try? Tagger.untag(interface: DemoLab.uplink)
+    }
+}

@@ -1,0 +1,28 @@
+import Glibc
+
+/// SIGINT and SIGTERM, blocked in every thread started afterwards and taken
+/// synchronously by the main thread, so shutdown runs in one known place.
+struct StopSignals {
+    private var set = sigset_t()
+
+    static func block() -> StopSignals {
+        var signals = StopSignals()
+        sigemptyset(&signals.set)
+        sigaddset(&signals.set, SIGINT)
+        sigaddset(&signals.set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals.set, nil)
+        return signals
+    }
+
+    /// Waits for a stop signal, or at most `seconds`; returns the signal, nil on time-out.
+    mutating func wait(seconds: UInt32? = nil) -> Int32? {
+        guard let seconds else {
+            var received: Int32 = 0
+            sigwait(&set, &received)
+            return received
+        }
+        var timeout = timespec(tv_sec: Int(seconds), tv_nsec: 0)
+        let received = sigtimedwait(&set, nil, &timeout)
+        return received > 0 ? received : nil
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+/// `dropledger demo` for a bounded time, as CI runs it: three customers, each with
+/// several drop reasons, and nothing of the lab left afterwards.
+@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+struct DemoTests {
+    @Test func showsThreeCustomersWithSeveralReasonsAndCleansUp() throws {
+        let programsBefore = try KernelObjects.programs(named: "on_kfree_skb")
+        let demo = try ExporterProcess(subcommand: "demo", arguments: ["--duration", "8"])
+        Thread.sleep(forTimeInterval: 4)
+        let series = try demo.series()
+        for customer in ["101", "202", "303"] {
+            let reasons = series.filter { $0.key.hasPrefix(customer + "/") && $0.value > 0 }.map(\.key)
+            #expect(reasons.count >= 3, "customer \(customer) has reasons \(reasons.sorted())")
+        }
+        // The heavier customer loses more: attribution follows the traffic.
+        #expect((series["101/NO_SOCKET"] ?? 0) > (series["303/NO_SOCKET"] ?? 0))
+        let lint = try Command.capture(["promtool", "check", "metrics"], input: try demo.metricsText())
+        #expect(lint.status == 0, "promtool: \(lint.stdout)\(lint.stderr)")
+
+        demo.process.waitUntilExit()
+        #expect(demo.process.terminationStatus == 0, "demo log:\n\(demo.log())")
+        #expect(demo.log().contains("The lab is removed."))
+        let namespaces = try Command.run(["ip", "netns", "list"])
+        #expect(!namespaces.contains("dldemo"), "left: \(namespaces)")
+        #expect(try KernelObjects.programs(named: "on_kfree_skb", settlingTo: programsBefore) == programsBefore)
+        #expect(try KernelObjects.programs(named: "tag_customer", settlingTo: []) == [])
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/bpf/dropledger/tag-uplink"))
+    }
+}
