@@ -14,7 +14,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Wno-unused-p
 DEB_PACKAGES := $(shell cat deps/debian-packages.txt tests/kernels/deps.txt | grep -v '^\#' | sort -u)
 # What the kernel matrix copies into each guest: the same binaries the build made.
 MATRIX_FILES := $(CURDIR)/.build/release/dropledger $(CURDIR)/.build/release/dropledger-inject \
-	/usr/sbin/ip /usr/sbin/nft /usr/bin/nstat
+	/usr/sbin/ip /usr/sbin/nft /usr/bin/nstat /usr/bin/nsenter
 
 # Keep the objects: tests and the kernel matrix use them too.
 .SECONDARY:

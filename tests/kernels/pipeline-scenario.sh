@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The core pipeline inside a guest kernel, with the host-built binaries:
 # dropledger counts injected drops of two reasons for three customer states,
-# and the counts in /metrics must be exact. Prints DL-EXPECT/DL-GOT lines and
+# then real socket traffic tagged by the XDP tagger, and the counts in
+# /metrics must be exact. Prints DL-EXPECT/DL-GOT lines and
 # exits non-zero on any difference. Runs as /scenario.sh under the harness.
 set -u
 bin=${DL_BIN_DIR:?make test-kernels sets DL_BIN_DIR to the build directory}
@@ -53,6 +54,25 @@ udp=$(ip netns exec r nstat -az UdpNoPorts | awk '/UdpNoPorts/ {print $2}')
 echo "DL-NSTAT UdpNoPorts $udp"
 [[ "$got" == "$(sort <<<"$expected")" ]] || fail "counts differ"
 [[ "$udp" == 5000 ]] || fail "nstat UdpNoPorts $udp, expected 5000"
+
+# The tagger on this kernel: real UDP sockets in the peer namespace, tagged by prefix on
+# the receiver's veth, dropped as before. Counts must be exact per customer.
+ip -n p neigh replace 10.213.0.1 lladdr "$(ip netns exec r cat /sys/class/net/dl0/address)" dev dl1 nud permanent
+nsenter --net=/run/netns/r "$bin/dropledger" tag --interface dl0 --prefix 10.213.0.1/32=5150 || fail "tag"
+ip netns exec p bash -c 'for i in $(seq 300); do echo x >/dev/udp/10.213.0.1/9; done; for i in $(seq 200); do echo x >/dev/udp/10.213.0.1/7777; done'
+tagged='5150/NETFILTER_DROP 200
+5150/NO_SOCKET 300'
+scrape5150() { scrape | grep '^5150/'; }
+for _ in $(seq 50); do [[ "$(scrape5150)" == "$tagged" ]] && break; sleep 0.2; done
+sleep 1.5; got=$(scrape5150)
+echo "$tagged" | sed 's/^/DL-EXPECT /'
+echo "$got" | sed 's/^/DL-GOT /'
+[[ "$got" == "$tagged" ]] || fail "tagged counts differ"
+wget -qO- http://127.0.0.1:10437/metrics | grep 'dropledger_tagger_packets_total{interface="dl0",result="tagged"} 500' >/dev/null \
+    || fail "tagger counters: $(wget -qO- http://127.0.0.1:10437/metrics | grep tagger_packets)"
+nsenter --net=/run/netns/r "$bin/dropledger" untag --interface dl0 || fail "untag"
+[[ -e /sys/fs/bpf/dropledger ]] && fail "tagger pins left"
+
 kill -TERM $exporter; wait $exporter || fail "exporter exited $?"
 grep -q "nothing of dropledger is left" /tmp/dl.log || fail "no clean shutdown"
 echo "PIPELINE OK"
