@@ -110,4 +110,27 @@ struct TaggerEndToEndTests {
             #expect(FileManager.default.fileExists(atPath: "\(network.pinDirectory)/\(name)"), "\(name)")
         }
     }
+
+    @Test func serveTagsWhileRunningAndUntagsOnExit() throws {
+        let network = try TaggerNetwork(tag: "srv", customerNets: [1])
+        try network.dropUDP(port: Self.firewalledPort)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dl-prefixes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "10.214.1.0/24 4711\n".write(to: file, atomically: true, encoding: .utf8)
+        // serve runs in the receiver's namespace, where the interface is (nsenter keeps /sys/fs/bpf).
+        let exporter = try ExporterProcess(
+            arguments: ["--filter.netns", network.netnsPath, "--tag", network.dev, "--prefixes", file.path, "--xdp-mode", "generic"],
+            launcher: ["nsenter", "--net=\(network.netnsPath)"])
+        #expect(try network.xdpPrograms().map(\.name) == ["tag_customer"])
+        let baseline = try exporter.series()
+        try network.sendUDP(to: "10.214.1.1", port: Self.closedPort, count: 90)
+        try network.sendUDP(to: "10.214.1.1", port: Self.firewalledPort, count: 45)
+        let expected = ["4711/NO_SOCKET": 90, "4711/NETFILTER_DROP": 45].merging(baseline, uniquingKeysWith: +)
+        #expect(try exporter.settledSeries(expected: expected) == expected)
+        let metrics = try exporter.metrics()
+        #expect(metrics["dropledger_tagger_packets_total{interface=\"\(network.dev)\",result=\"tagged\"}"] == 135)
+        #expect(exporter.stop() == 0, "\(exporter.log())")
+        #expect(try network.xdpPrograms().isEmpty, "serve untags on exit")
+        #expect(!FileManager.default.fileExists(atPath: network.pinDirectory))
+    }
 }

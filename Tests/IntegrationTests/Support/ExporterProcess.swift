@@ -5,12 +5,15 @@ final class ExporterProcess {
     let process = Process()
     let logURL: URL
     private(set) var port: UInt16 = 0
+    /// Runs the exporter and every request through this, e.g. `nsenter --net=...`.
+    let launcher: [String]
 
-    init(subcommand: String = "serve", arguments: [String]) throws {
+    init(subcommand: String = "serve", arguments: [String], launcher: [String] = []) throws {
+        self.launcher = launcher
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("dropledger-test-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Binaries.dropledger)
-        process.arguments = [subcommand, "--web.listen-address", "127.0.0.1:0"] + arguments
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = launcher + [Binaries.dropledger, subcommand, "--web.listen-address", "127.0.0.1:0"] + arguments
         let logFile = try FileHandle(forWritingTo: logURL)
         process.standardError = logFile
         process.standardOutput = logFile
@@ -25,7 +28,7 @@ final class ExporterProcess {
             Thread.sleep(forTimeInterval: 0.05)
         }
         stop()
-        throw Command.Failure(command: [Binaries.dropledger] + process.arguments!, status: process.terminationStatus, output: log())
+        throw Command.Failure(command: process.arguments!, status: process.terminationStatus, output: log())
     }
 
     deinit { stop() }
@@ -43,7 +46,7 @@ final class ExporterProcess {
     }
 
     func get(_ path: String, headers: [String: String] = [:]) throws -> (status: Int, body: String, headers: [String: String]) {
-        var args = ["curl", "-sS", "-D", "-", "--max-time", "10"]
+        var args = launcher + ["curl", "-sS", "-D", "-", "--max-time", "10"]
         for (name, value) in headers { args += ["-H", "\(name): \(value)"] }
         args.append("http://127.0.0.1:\(port)\(path)")
         let text = try Command.run(args)
