@@ -19,7 +19,7 @@ MATRIX_FILES := $(CURDIR)/.build/release/dropledger $(CURDIR)/.build/release/dro
 # Keep the objects: tests and the kernel matrix use them too.
 .SECONDARY:
 
-.PHONY: deps bpf build run test test-unit test-integration test-kernels demo clean
+.PHONY: deps bpf build run test test-unit test-integration test-kernels demo clean bench bench-tools
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -61,6 +61,31 @@ test: deps build
 test-kernels: deps build
 	sed '2i export DL_BIN_DIR=$(CURDIR)/.build/release' tests/kernels/pipeline-scenario.sh > .build/pipeline-scenario.sh
 	tests/kernels/matrix.sh -s .build/pipeline-scenario.sh -m "veth nf_tables" $(MATRIX_FILES:%=-f %)
+
+# Benchmark (issue 6), not part of `make test`: reference BPF programs (bpf/bench/), their
+# skeletons and the C tools built from them live under .build/bench; bench/run.sh writes
+# bench/RESULTS.md. Needs root; takes a few minutes.
+BENCH_BPF_PROGRAMS := floor hashcount producer
+BENCH_OUT := .build/bench
+
+$(BENCH_OUT)/%.bpf.o: bpf/bench/%.bpf.c bpf/*.h | $(BENCH_OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.full
+	$(BPFTOOL) gen object $@ $@.full
+
+$(BENCH_OUT)/%.skel.h: $(BENCH_OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name bench_$*_bpf > $@.tmp && mv $@.tmp $@
+
+$(BENCH_OUT):
+	mkdir -p $@
+
+$(BENCH_OUT)/dlbench: bench/dlbench.c bpf/dropledger.h $(BENCH_BPF_PROGRAMS:%=$(BENCH_OUT)/%.skel.h)
+	cc -O2 -g -Wall -Wextra -Werror -I$(BENCH_OUT) -Ibpf -o $@ $< -lbpf -lelf -lz
+
+bench-tools: build $(BENCH_OUT)/dlbench
+	swift build $(SWIFT_FLAGS) --product dropledger-bench
+
+bench: deps bench-tools
+	bench/run.sh
 
 clean:
 	rm -rf .build $(SKEL_DIR)

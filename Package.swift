@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "dropledger", targets: ["dropledger"]),
         .executable(name: "dropledger-inject", targets: ["dropledger-inject"]),
+        .executable(name: "dropledger-bench", targets: ["dropledger-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,10 +24,12 @@ let package = Package(
         .target(name: "CBPFPrograms", dependencies: ["CLibBPF"]),
         .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd")]),
         .target(name: "CLinux"),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl-gnutls")]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Owns kernel and HTTP resources; turns C errors into typed Swift errors.
         .target(name: "DropledgerRuntime", dependencies: [
-            "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD", "CLinux",
+            "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD", "CLinux", "CCurl", "CZlib",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
@@ -40,6 +43,11 @@ let package = Package(
         .executableTarget(name: "dropledger-inject", dependencies: [
             "DropledgerRuntime", "DropledgerCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // `make bench` (issue 6): consumer capacity, scrape rendering and memory, in process.
+        .executableTarget(name: "dropledger-bench", dependencies: [
+            "DropledgerRuntime", "DropledgerCore",
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "DropledgerCoreTests", dependencies: ["DropledgerCore"],

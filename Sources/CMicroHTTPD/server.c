@@ -36,7 +36,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 {
 	struct dl_http_server *server = cls;
 	struct dl_http_request request = { connection, method, url };
-	struct dl_http_reply reply = { 500, "text/plain; charset=utf-8", NULL, NULL, NULL, 0 };
+	struct dl_http_reply reply = { 500, "text/plain; charset=utf-8", NULL, NULL, NULL, 0, NULL };
 	struct MHD_Response *response;
 	enum MHD_Result ret;
 
@@ -56,6 +56,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_ENCODING, reply.content_encoding);
 	if (reply.allow)
 		MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, reply.allow);
+	if (reply.vary)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, reply.vary);
 	ret = MHD_queue_response(connection, reply.status, response);
 	MHD_destroy_response(response);
 	return ret;

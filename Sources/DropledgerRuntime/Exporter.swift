@@ -11,8 +11,15 @@ public final class Exporter: Sendable {
         public var telemetryPath: String
         public var reader: DropReaderConfiguration
         public var version: String
+        /// Customers whose drop detail the JSON API keeps.
+        public var trackedCustomers: Int
+        /// Customers `/metrics` names; the rest are summed into `other`.
+        public var maxCustomers: Int
 
-        public init(listenAddress: ListenAddress, telemetryPath: String, reader: DropReaderConfiguration, version: String) {
+        public init(listenAddress: ListenAddress, telemetryPath: String, reader: DropReaderConfiguration, version: String,
+                    trackedCustomers: Int = 100_000, maxCustomers: Int = 10_000) {
+            self.trackedCustomers = trackedCustomers
+            self.maxCustomers = maxCustomers
             self.listenAddress = listenAddress
             self.telemetryPath = telemetryPath
             self.reader = reader
@@ -33,10 +40,11 @@ public final class Exporter: Sendable {
         LibBPFLog.shared.install(logger: logger)
         let reasons = try KernelDropReasons.load()
         logger.debug("read \(reasons.count) drop reasons from the kernel's BTF")
-        let ledger = DropLedger()
+        let ledger = DropLedger(trackedCustomers: configuration.trackedCustomers)
         self.ledger = ledger
         self.reasons = reasons
-        let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, ledger: ledger, reasons: reasons,
+        let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, maxCustomers: configuration.maxCustomers,
+                                  ledger: ledger, reasons: reasons,
                                   buildInfo: BuildInfo(version: configuration.version, kernel: ProcFiles.kernelRelease),
                                   logger: logger)
         // Bind first: a taken port fails before anything is loaded into the kernel.

@@ -27,6 +27,14 @@ struct Serve: ParsableCommand {
             help: "Count only drops in this network namespace (a file such as /run/netns/NAME or /proc/PID/ns/net).")
     var netns: String?
 
+    @Option(name: .customLong("max-customers"),
+            help: "Customers /metrics names, those with the most drops; the others are summed into customer=\"other\".")
+    var maxCustomers: Int = 10_000
+
+    @Option(name: .customLong("api.max-customers"),
+            help: "Customers whose drop detail the JSON API keeps; beyond it the least recently dropping are evicted.")
+    var apiMaxCustomers: Int = 100_000
+
     @Option(name: .customLong("tag"),
             help: "Also tag this interface with dropledger's XDP tagger while serving, and untag it on exit.")
     var tagInterface: String?
@@ -49,6 +57,8 @@ struct Serve: ParsableCommand {
               telemetryPath.allSatisfy({ $0.isASCII && !$0.isWhitespace && !"<>\"'&?#".contains($0) }) else {
             throw ValidationError("--web.telemetry-path must be a plain path other than / such as /metrics, got '\(telemetryPath)'")
         }
+        guard maxCustomers >= 1 else { throw ValidationError("--max-customers must be at least 1") }
+        guard apiMaxCustomers >= 1 else { throw ValidationError("--api.max-customers must be at least 1") }
         if tagInterface == nil && (!prefixFlags.isEmpty || prefixesFile != nil) {
             throw ValidationError("--prefix and --prefixes need --tag INTERFACE")
         }
@@ -77,7 +87,7 @@ struct Serve: ParsableCommand {
                 ringBufferSize: UInt32(ringBufferSize.bytes))
             exporter = try Exporter(
                 configuration: .init(listenAddress: address, telemetryPath: telemetryPath, reader: reader,
-                                     version: Dropledger.version),
+                                     version: Dropledger.version, trackedCustomers: apiMaxCustomers, maxCustomers: maxCustomers),
                 logger: logger)
         } catch let error as RuntimeError {
             logger.error("\(error)")

@@ -14,6 +14,13 @@ struct StopSignals {
         return signals
     }
 
+    /// Whether a stop signal is waiting (without waiting for one).
+    mutating func pending() -> Bool {
+        var waiting = sigset_t()
+        sigpending(&waiting)
+        return sigismember(&waiting, SIGINT) == 1 || sigismember(&waiting, SIGTERM) == 1
+    }
+
     /// Waits for a stop signal, or at most `seconds`; returns the signal, nil on time-out.
     mutating func wait(seconds: UInt32? = nil) -> Int32? {
         guard let seconds else {

@@ -44,7 +44,7 @@ import Synchronization
         let flags = Flags()
         // A real thread, so spinning cannot starve the cooperative pool.
         Thread.detachNewThread {
-            ledger.withTotalsLockedForTesting {
+            ledger.withActivity { _, _ in
                 flags.lockHeld.store(true, ordering: .sequentiallyConsistent)
                 while !flags.release.load(ordering: .sequentiallyConsistent) { usleep(100) }
             }

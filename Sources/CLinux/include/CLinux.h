@@ -8,4 +8,7 @@ int dl_enter_netns(int fd);
 /* pipe2(fds, O_CLOEXEC): a pipe no spawned child inherits by accident. */
 int dl_pipe_cloexec(int fds[2]);
 
+/* The terminal's rows and columns (TIOCGWINSZ; ioctl is variadic). 0 on success. */
+int dl_terminal_size(int fd, unsigned short *rows, unsigned short *columns);
+
 #endif

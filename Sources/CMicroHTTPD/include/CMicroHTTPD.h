@@ -18,6 +18,7 @@ struct dl_http_reply {
 	const char *allow;             /* the Allow header of a 405, NULL otherwise */
 	uint8_t *body;                 /* malloc()ed by the handler; libmicrohttpd free()s it */
 	size_t body_len;
+	const char *vary;              /* the Vary header, NULL for none */
 };
 
 typedef void (*dl_http_handler)(void *ctx, const struct dl_http_request *request, struct dl_http_reply *reply);

@@ -1,7 +1,9 @@
-/// What the consumer thread accumulates between publishes: the counts plus the
-/// event tallies, so that everything reaches the ledger in one locked step.
-public struct DropBatch: Equatable, Sendable {
-    public var counters = DropCounters()
+/// What the consumer thread accumulates between publishes: counts per drop site plus
+/// the event tallies, so that everything reaches the ledger in one locked step.
+public struct DropBatch: Sendable {
+    /// Counts per (customer, reason, location, device): one table update per event;
+    /// the ledger folds it into per-series totals and per-customer detail.
+    public var sites = CountTable<DropSite>()
     /// Events received through the ring buffers.
     public var events: UInt64 = 0
     /// Drops counted through the in-kernel fallback map because their event did not fit the ring.
@@ -12,20 +14,28 @@ public struct DropBatch: Equatable, Sendable {
     /// One event from a ring buffer.
     @inlinable
     public mutating func record(_ event: DropEvent) {
-        counters.record(event)
+        sites.add(DropSite(event), DropCount(drops: 1, bytes: UInt64(event.length)))
         events &+= 1
     }
 
-    /// Drops that only reached us as fallback-map deltas (see `FallbackFolder`).
+    /// Drops that only reached us as fallback-map deltas (see `FallbackFolder`): their
+    /// location and device are unknown.
     public mutating func recordOverflow(_ key: DropKey, _ count: DropCount) {
-        counters.add(key, count)
+        sites.add(DropSite(customer: key.customer, reason: key.reason), count)
         overflowEvents &+= count.drops
     }
 
-    public var isEmpty: Bool { counters.isEmpty && events == 0 && overflowEvents == 0 }
+    /// The batch's counts per (customer, reason).
+    public var counters: DropCounters {
+        var counters = DropCounters()
+        for (site, count) in sites { counters.add(site.key, count) }
+        return counters
+    }
+
+    public var isEmpty: Bool { sites.isEmpty && events == 0 && overflowEvents == 0 }
 
     public mutating func removeAll(keepingCapacity: Bool = true) {
-        counters.removeAll(keepingCapacity: keepingCapacity)
+        sites.removeAll(keepingCapacity: keepingCapacity)
         events = 0
         overflowEvents = 0
     }

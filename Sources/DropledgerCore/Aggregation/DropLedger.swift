@@ -1,22 +1,36 @@
 import Synchronization
 
-/// The exporter's running totals, shared between the one consumer thread and scrapes.
+/// The exporter's running totals and per-customer detail, shared between the one
+/// consumer thread, scrapes and API requests.
 ///
-/// The consumer must never wait for a scrape (the ring would fill and drops would lose
+/// The consumer must never wait for a reader (the ring would fill and drops would lose
 /// their details), so `publish` only merges when the lock is free and otherwise keeps
 /// the batch for the next attempt.
 public final class DropLedger: Sendable {
-    private let totals = Mutex(LedgerSnapshot())
+    private struct State {
+        var totals = LedgerSnapshot()
+        var activity: ActivityTracker
+    }
 
-    public init() {}
+    private let state: Mutex<State>
+    private let seriesLimit: Int
 
-    /// Merges `batch` into the totals and empties it if the lock is free right now.
-    /// Returns false (batch untouched) if a scrape holds the lock.
+    /// `trackedCustomers`: how many customers keep API detail (see `ActivityTracker`).
+    /// `seriesLimit`: beyond this many (customer, reason) series, the customers that dropped
+    /// least are summed into `other`, halving the table: memory stays bounded when forged
+    /// metadata brings millions of IDs, and every drop stays counted.
+    public init(trackedCustomers: Int = 100_000, seriesLimit: Int = 1_000_000) {
+        state = Mutex(State(activity: ActivityTracker(capacity: trackedCustomers)))
+        self.seriesLimit = seriesLimit
+    }
+
+    /// Merges `batch`, seen at `time` (Unix seconds), and empties it if the lock is free
+    /// right now. Returns false (batch untouched) if a reader holds the lock.
     @discardableResult
-    public func publish(_ batch: inout DropBatch) -> Bool {
+    public func publish(_ batch: inout DropBatch, at time: Double = 0) -> Bool {
         if batch.isEmpty { return true }
-        let merged: Bool? = totals.withLockIfAvailable { totals in
-            Self.merge(batch, into: &totals)
+        let merged: Bool? = state.withLockIfAvailable { state in
+            Self.merge(batch, at: time, into: &state, seriesLimit: seriesLimit)
             return true
         }
         guard merged == true else { return false }
@@ -25,30 +39,38 @@ public final class DropLedger: Sendable {
     }
 
     /// Merges `batch` unconditionally, waiting for the lock (shutdown, final drain).
-    public func flush(_ batch: inout DropBatch) {
+    public func flush(_ batch: inout DropBatch, at time: Double = 0) {
         if batch.isEmpty { return }
-        totals.withLock { totals in Self.merge(batch, into: &totals) }
+        state.withLock { state in Self.merge(batch, at: time, into: &state, seriesLimit: seriesLimit) }
         batch.removeAll(keepingCapacity: true)
     }
 
-    /// A consistent copy for one scrape. The scrape, not the consumer, pays for copying
-    /// the storage: left to copy-on-write, the consumer's next merge would do it.
+    /// A consistent copy of the totals for one scrape. The scrape, not the consumer, pays
+    /// for copying the storage: left to copy-on-write, the consumer's next merge would do it.
     public func snapshot() -> LedgerSnapshot {
-        totals.withLock { totals in
-            let copy = totals
-            totals.counters.detachStorage()
+        state.withLock { state in
+            let copy = state.totals
+            state.totals.counters.detachStorage()
             return copy
         }
     }
 
-    /// Holds the lock for the duration of `body`, as a long scrape would.
-    func withTotalsLockedForTesting(_ body: () -> Void) {
-        totals.withLock { _ in body() }
+    /// Reads the per-customer detail (and the totals) under the lock: keep `body` short,
+    /// the consumer's merges wait meanwhile (it keeps counting into its batch).
+    public func withActivity<T>(_ body: (borrowing ActivityTracker, borrowing LedgerSnapshot) throws -> T) rethrows -> T {
+        try state.withLock { state in try body(state.activity, state.totals) }
     }
 
-    private static func merge(_ batch: DropBatch, into totals: inout LedgerSnapshot) {
-        totals.counters.merge(batch.counters)
-        totals.events &+= batch.events
-        totals.overflowEvents &+= batch.overflowEvents
+    private static func merge(_ batch: DropBatch, at time: Double, into state: inout State, seriesLimit: Int) {
+        for (site, count) in batch.sites { state.totals.counters.add(site.key, count) }
+        if state.totals.counters.count > seriesLimit {
+            let customers = Set(state.totals.counters.lazy.map(\.key.customer)).count
+            let (folded, count) = state.totals.counters.foldingCustomers(keeping: customers / 2)
+            state.totals.counters = folded
+            state.totals.foldedCustomers &+= UInt64(count)
+        }
+        state.totals.events &+= batch.events
+        state.totals.overflowEvents &+= batch.overflowEvents
+        state.activity.record(batch.sites, at: time)
     }
 }

@@ -81,11 +81,11 @@ public final class RingConsumer: @unchecked Sendable {
                 foldFallback()
                 lastFold = now
             }
-            ledger.publish(&state.batch)
+            ledger.publish(&state.batch, at: WallClock.now())
         }
         _ = ring_buffer__consume(ringBuffer)
         foldFallback()
-        ledger.flush(&state.batch)
+        ledger.flush(&state.batch, at: WallClock.now())
     }
 
     private func foldFallback() {

@@ -5,18 +5,25 @@ import Synchronization
 /// The exporter's HTTP surface: `/metrics` (configurable), `/`, `/-/healthy`, `/-/ready`.
 final class Endpoints: Sendable {
     private let telemetryPath: String
+    private let maxCustomers: Int
     private let ledger: DropLedger
     private let reasons: ReasonTable
     private let buildInfo: BuildInfo
     private let logger: Logger
     private let kernel = Mutex<(consumer: RingConsumer, reader: KernelDropReader)?>(nil)
+    private let api: APIResponder
 
-    init(telemetryPath: String, ledger: DropLedger, reasons: ReasonTable, buildInfo: BuildInfo, logger: Logger) {
+    init(telemetryPath: String, maxCustomers: Int, ledger: DropLedger, reasons: ReasonTable, buildInfo: BuildInfo, logger: Logger) {
         self.telemetryPath = telemetryPath
+        self.maxCustomers = maxCustomers
         self.ledger = ledger
         self.reasons = reasons
         self.buildInfo = buildInfo
         self.logger = logger
+        let symbols = KernelSymbolCache(), devices = DeviceNames()
+        api = APIResponder(ledger: ledger, reasons: reasons,
+                           functionName: { symbols.function(containing: $0, now: WallClock.now()) },
+                           deviceName: { devices.name(of: $0, now: WallClock.now()) })
     }
 
     /// Ready from here on: the program is attached and the consumer runs.
@@ -30,6 +37,13 @@ final class Endpoints: Sendable {
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let method = request.method
+        if APIRequest.isAPIPath(request.path) {
+            let answer = api.respond(method: method, path: request.path, query: request.queryItems,
+                                     accept: request.header("Accept"), now: WallClock.now())
+            var response = HTTPResponse(status: answer.status, contentType: answer.contentType, body: answer.body)
+            if answer.status == 405 { response.allow = "GET, HEAD" }
+            return response
+        }
         guard method == "GET" || method == "HEAD" else {
             var response = HTTPResponse.text(405, "method \(method) not allowed: this endpoint answers GET and HEAD\n")
             response.allow = "GET, HEAD"
@@ -59,6 +73,15 @@ final class Endpoints: Sendable {
                 help: "Drops the kernel did not show the program because it was already running on that CPU.",
                 type: .counter, samples: [MetricSample(value: .integer(reader.recursionMisses))]))
         }
+        let (tracked, evicted) = ledger.withActivity { activity, _ in (activity.customers.count, activity.evicted) }
+        families.append(MetricFamily(
+            name: "dropledger_api_tracked_customers",
+            help: "Customers whose drop detail the JSON API keeps (at most --api.max-customers).",
+            type: .gauge, samples: [MetricSample(value: .integer(UInt64(tracked)))]))
+        families.append(MetricFamily(
+            name: "dropledger_api_evicted_customers_total",
+            help: "Customers whose API detail was evicted, least recently dropping first, to bound memory (their totals stay exact).",
+            type: .counter, samples: [MetricSample(value: .integer(evicted))]))
         let tagged = Tagger.taggedInterfaces()
         if !tagged.isEmpty {
             var counts: [String: [TaggerResult: UInt64]] = [:]
@@ -70,7 +93,18 @@ final class Endpoints: Sendable {
         } catch {
             logger.warning("process metrics unavailable: \(error)")
         }
-        let body = DropMetrics.render(ledger.snapshot(), reasons: reasons, with: families)
+        var snapshot = ledger.snapshot()
+        let folded: Int
+        (snapshot.counters, folded) = snapshot.counters.foldingCustomers(keeping: maxCustomers)
+        families.append(MetricFamily(
+            name: "dropledger_exposition_folded_customers",
+            help: "Customers summed into customer=\"other\" in this exposition, beyond --max-customers.",
+            type: .gauge, samples: [MetricSample(value: .integer(UInt64(folded)))]))
+        families.append(MetricFamily(
+            name: "dropledger_memory_folded_customers_total",
+            help: "Customers whose counts were summed into customer=\"other\" in memory, to keep it bounded.",
+            type: .counter, samples: [MetricSample(value: .integer(snapshot.foldedCustomers))]))
+        let body = DropMetrics.render(snapshot, reasons: reasons, with: families)
         return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: body)
     }
 
@@ -83,6 +117,7 @@ final class Endpoints: Sendable {
         <p>Kernel packet drops, attributed to customers by their metadata TLV, counted exactly.</p>
         <ul>
         <li><a href="\(telemetryPath)">\(telemetryPath)</a>: Prometheus metrics</li>
+        <li><a href="/api/v1/customers">/api/v1/customers</a>, /api/v1/customers/{id}, <a href="/api/v1/reasons">/api/v1/reasons</a>: drops per customer as JSON (add ?format=text for a table)</li>
         <li><a href="/-/healthy">/-/healthy</a> and <a href="/-/ready">/-/ready</a>: health checks</li>
         </ul>
         <p>version \(buildInfo.version), kernel \(buildInfo.kernel)</p>

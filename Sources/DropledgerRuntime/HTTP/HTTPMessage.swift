@@ -17,6 +17,19 @@ public struct HTTPRequest {
     public func query(_ name: String) -> String? {
         dl_http_query(raw, name).map { String(cString: $0) }
     }
+
+    /// Every query argument in request order; the value is nil for a bare `?flag`.
+    public var queryItems: [(name: String, value: String?)] {
+        final class Items { var list: [(name: String, value: String?)] = [] }
+        let items = Items()
+        withExtendedLifetime(items) {
+            dl_http_query_each(raw, { ctx, name, value in
+                let items = Unmanaged<Items>.fromOpaque(ctx!).takeUnretainedValue()
+                items.list.append((String(cString: name!), value.map { String(cString: $0) }))
+            }, Unmanaged.passUnretained(items).toOpaque())
+        }
+        return items.list
+    }
 }
 
 public struct HTTPResponse: Sendable {
@@ -25,6 +38,8 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     public var contentEncoding: String?
     public var allow: String?
+    /// The Vary header; set by the server when it may compress the body.
+    public var vary: String?
 
     public init(status: Int, contentType: String, body: [UInt8], contentEncoding: String? = nil, allow: String? = nil) {
         self.status = status

@@ -1,32 +1,26 @@
-/// Exact drop counts per (customer, reason). A value type: the consumer fills a private
-/// batch without locking, and a scrape gets its own copy.
+/// Exact drop counts per key. A value type: the consumer fills a private batch without
+/// locking, and a scrape gets its own copy.
 ///
 /// A small open-addressing table rather than a `Dictionary`: `record` runs once per drop
 /// event, and a SipHash-keyed `Dictionary` update cost ~50 ns here against ~10 ns for
 /// this one. The hash is seeded per process (from `Hasher`'s random seed), so customer
 /// IDs chosen by a sender cannot be aimed at one probe chain.
-public struct DropCounters: Sendable {
+public struct CountTable<Key: CountingKey>: Sendable {
     // Dense storage in insertion order; `slots` maps hash positions to index + 1 (0 = empty).
     // Internal (not private) so the per-event path can be inlined into the consumer.
-    @usableFromInline var keys: [DropKey] = []
+    @usableFromInline var keys: [Key] = []
     @usableFromInline var values: [DropCount] = []
     @usableFromInline var slots: [UInt32] = []
 
     public init() {}
 
-    public init(_ counts: [DropKey: DropCount]) {
+    public init(_ counts: [Key: DropCount]) {
         reserveCapacity(counts.count)
         for (key, count) in counts { add(key, count) }
     }
 
-    /// Counts one event. Allocates only when a new series needs room.
     @inlinable
-    public mutating func record(_ event: DropEvent) {
-        add(DropKey(customer: event.customer, reason: event.reason), DropCount(drops: 1, bytes: UInt64(event.length)))
-    }
-
-    @inlinable
-    public mutating func add(_ key: DropKey, _ count: DropCount) {
+    public mutating func add(_ key: Key, _ count: DropCount) {
         if let index = index(of: key) {
             values[index] += count
         } else {
@@ -34,7 +28,7 @@ public struct DropCounters: Sendable {
         }
     }
 
-    public mutating func merge(_ other: DropCounters) {
+    public mutating func merge(_ other: CountTable) {
         if keys.isEmpty {
             self = other
             return
@@ -43,7 +37,7 @@ public struct DropCounters: Sendable {
         for i in other.keys.indices { add(other.keys[i], other.values[i]) }
     }
 
-    public subscript(key: DropKey) -> DropCount? {
+    public subscript(key: Key) -> DropCount? {
         index(of: key).map { values[$0] }
     }
 
@@ -56,13 +50,8 @@ public struct DropCounters: Sendable {
         values.reduce(DropCount(), +)
     }
 
-    /// All series in `DropKey` order (customer, then reason number).
-    public func sorted() -> [(key: DropKey, count: DropCount)] {
-        keys.indices.sorted { keys[$0] < keys[$1] }.map { (key: keys[$0], count: values[$0]) }
-    }
-
     /// The counts as a dictionary.
-    public var dictionary: [DropKey: DropCount] {
+    public var dictionary: [Key: DropCount] {
         Dictionary(uniqueKeysWithValues: zip(keys, values))
     }
 
@@ -91,38 +80,11 @@ public struct DropCounters: Sendable {
 
     // MARK: Table
 
-    @usableFromInline static let seed: UInt64 = {
-        var hasher = Hasher()
-        hasher.combine(0x64726f70 as UInt64)
-        return UInt64(truncatingIfNeeded: hasher.finalize())
-    }()
+    @inlinable
+    static func hash(_ key: Key) -> UInt64 { key.countingHash(seed: countingSeed) }
 
     @inlinable
-    static func hash(_ key: DropKey) -> UInt64 {
-        let payload: UInt64, tag: UInt64
-        switch key.customer {
-        case .id(let id): payload = id; tag = 0
-        case .none: payload = 0; tag = 1
-        case .invalid: payload = 0; tag = 2
-        case .other: payload = 0; tag = 3
-        }
-        return mix(mix(payload ^ seed) ^ (UInt64(key.reason) | tag << 32))
-    }
-
-    /// MurmurHash3's 64-bit finalizer: every input bit affects every output bit.
-    @inlinable
-    static func mix(_ value: UInt64) -> UInt64 {
-        var h = value
-        h ^= h >> 33
-        h &*= 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33
-        h &*= 0xc4ce_b9fe_1a85_ec53
-        h ^= h >> 33
-        return h
-    }
-
-    @inlinable
-    func index(of key: DropKey) -> Int? {
+    func index(of key: Key) -> Int? {
         if slots.isEmpty { return nil }
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: Self.hash(key)) & mask
@@ -136,7 +98,7 @@ public struct DropCounters: Sendable {
     }
 
     @usableFromInline
-    mutating func append(_ key: DropKey, _ count: DropCount) {
+    mutating func append(_ key: Key, _ count: DropCount) {
         // Keep the table at most half full so probe chains stay short.
         if (keys.count + 1) * 2 > slots.count { rebuildSlots(minimumSeries: keys.count + 1) }
         keys.append(key)
@@ -159,21 +121,21 @@ public struct DropCounters: Sendable {
     }
 }
 
-extension DropCounters: Equatable {
+extension CountTable: Equatable {
     /// Same series with the same counts, in any insertion order.
-    public static func == (lhs: DropCounters, rhs: DropCounters) -> Bool {
+    public static func == (lhs: CountTable, rhs: CountTable) -> Bool {
         guard lhs.count == rhs.count else { return false }
         for i in lhs.keys.indices where rhs[lhs.keys[i]] != lhs.values[i] { return false }
         return true
     }
 }
 
-extension DropCounters: Sequence {
-    public typealias Element = (key: DropKey, value: DropCount)
+extension CountTable: Sequence {
+    public typealias Element = (key: Key, value: DropCount)
 
     /// Insertion order; use `sorted()` for a deterministic order.
     public struct Iterator: IteratorProtocol {
-        let counters: DropCounters
+        let counters: CountTable
         var index = 0
 
         public mutating func next() -> Element? {
@@ -185,4 +147,22 @@ extension DropCounters: Sequence {
 
     public func makeIterator() -> Iterator { Iterator(counters: self) }
     public var underestimatedCount: Int { keys.count }
+}
+
+extension CountTable where Key: Comparable {
+    /// All entries in key order.
+    public func sorted() -> [(key: Key, count: DropCount)] {
+        keys.indices.sorted { keys[$0] < keys[$1] }.map { (key: keys[$0], count: values[$0]) }
+    }
+}
+
+/// Exact drop counts per (customer, reason): the `dropledger_drops_total` series.
+public typealias DropCounters = CountTable<DropKey>
+
+extension CountTable where Key == DropKey {
+    /// Counts one event. Allocates only when a new series needs room.
+    @inlinable
+    public mutating func record(_ event: DropEvent) {
+        add(DropKey(customer: event.customer, reason: event.reason), DropCount(drops: 1, bytes: UInt64(event.length)))
+    }
 }

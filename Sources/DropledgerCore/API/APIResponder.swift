@@ -1,0 +1,175 @@
+import FoundationEssentials
+
+/// Answers API requests from the ledger. Names of kernel functions and devices come
+/// from the runtime (kallsyms, network namespaces) through the two closures.
+public struct APIResponder: Sendable {
+    public typealias FunctionName = @Sendable (UInt64) -> String?
+    public typealias DeviceName = @Sendable (DeviceID) -> (interface: String?, netnsName: String?)
+
+    public struct Response: Sendable {
+        public let status: Int
+        public let contentType: String
+        public let body: [UInt8]
+    }
+
+    let ledger: DropLedger
+    let reasons: ReasonTable
+    let functionName: FunctionName
+    let deviceName: DeviceName
+
+    public init(ledger: DropLedger, reasons: ReasonTable, functionName: @escaping FunctionName,
+                deviceName: @escaping DeviceName) {
+        self.ledger = ledger
+        self.reasons = reasons
+        self.functionName = functionName
+        self.deviceName = deviceName
+    }
+
+    /// `now`: Unix seconds, for the rates.
+    public func respond(method: String, path: String, query: [(name: String, value: String?)], accept: String?,
+                        now: Double) -> Response {
+        let request: APIRequest
+        do {
+            request = try APIRequest(method: method, path: path, query: query, accept: accept)
+        } catch {
+            return Self.error(error, text: accept.map { $0.contains("text/plain") } ?? false)
+        }
+        do {
+            switch request.route {
+            case .customers(let limit, let reason, let sort):
+                return Self.render(try customers(limit: limit, reason: reason, sort: sort, now: now), request.format,
+                                   text: APIText.customers)
+            case .customer(let id):
+                return Self.render(try customer(id, now: now), request.format, text: APIText.customer)
+            case .reasons(let limit):
+                return Self.render(reasonList(limit: limit), request.format, text: APIText.reasons)
+            }
+        } catch {
+            return Self.error(error, text: request.format == .text)
+        }
+    }
+
+    // MARK: Documents
+
+    func customers(limit: Int, reason: String?, sort: APIRequest.Sort, now: Double) throws(APIError) -> APIModels.CustomerList {
+        let reasonNumber: UInt32?
+        if let reason {
+            guard let number = reasons.reason(named: reason) else {
+                throw .badRequest("unknown reason '\(reason)'; names are as in dropledger_drops_total, e.g. NO_SOCKET")
+            }
+            reasonNumber = number
+        } else {
+            reasonNumber = nil
+        }
+        return ledger.withActivity { activity, _ in
+            var rows: [(customer: DropCustomer, count: DropCount, rate: Double, activity: CustomerActivity)] = []
+            rows.reserveCapacity(activity.customers.count)
+            for (customer, record) in activity.customers {
+                let count: DropCount
+                if let reasonNumber {
+                    guard let perReason = record.sites.reduce(into: nil as DropCount?, { sum, site in
+                        if site.key.reason == reasonNumber { sum = (sum ?? DropCount()) + site.value }
+                    }) else { continue }
+                    count = perReason
+                } else {
+                    count = record.total
+                }
+                rows.append((customer, count, record.window.rate(over: 10, at: now), record))
+            }
+            switch sort {
+            case .drops: rows.sort { ($0.count.drops, $1.customer) > ($1.count.drops, $0.customer) }
+            case .rate: rows.sort { ($0.rate, $0.count.drops, $1.customer) > ($1.rate, $1.count.drops, $0.customer) }
+            }
+            let summaries = rows.prefix(limit).map { row in
+                APIModels.CustomerSummary(customer: row.customer.label, drops: row.count.drops, bytes: row.count.bytes,
+                                          rate: row.rate, top_reasons: Array(reasonCounts(row.activity.reasons).prefix(3)))
+            }
+            return APIModels.CustomerList(customers: summaries, sort: sort.rawValue, reason: reason,
+                                          tracked_customers: activity.customers.count, evicted_customers: activity.evicted)
+        }
+    }
+
+    func customer(_ customer: DropCustomer, now: Double) throws(APIError) -> APIModels.CustomerDetail {
+        let (record, totals) = ledger.withActivity { activity, totals in
+            (activity.customers[customer], totals.counters.filter { $0.key.customer == customer })
+        }
+        guard let record else {
+            // Evicted: the exact totals are still there, the detail is not.
+            guard !totals.isEmpty else { throw .notFound("customer \(customer.label) has no drops") }
+            let byReason = Dictionary(totals.map { ($0.key.reason, $0.value) }, uniquingKeysWith: +)
+            let total = totals.reduce(DropCount()) { $0 + $1.value }
+            return APIModels.CustomerDetail(customer: customer.label, drops: total.drops, bytes: total.bytes,
+                                            first_seen: nil, last_seen: nil, rates: nil, reasons: reasonCounts(byReason),
+                                            devices: [], functions: [], evicted: true)
+        }
+        var functions: [String: DropCount] = [:]
+        for (location, count) in record.locations {
+            let name = location == 0 ? "(unknown: ring overflow)" : functionName(location) ?? "0x" + String(location, radix: 16)
+            functions[name, default: DropCount()] += count
+        }
+        let devices = record.devices.sorted { $0.key < $1.key }.map { device, count in
+            let name = device.ifindex == 0 && device.netnsInode == 0 ? (interface: nil, netnsName: nil) : deviceName(device)
+            return APIModels.DeviceCount(interface: name.interface, ifindex: device.ifindex, netns: device.netnsInode,
+                                         netns_name: name.netnsName, drops: count.drops, bytes: count.bytes)
+        }.sorted { ($0.drops, $1.netns, $1.ifindex) > ($1.drops, $0.netns, $0.ifindex) }
+        return APIModels.CustomerDetail(
+            customer: customer.label, drops: record.total.drops, bytes: record.total.bytes,
+            first_seen: Timestamp.iso8601(record.firstSeen), last_seen: Timestamp.iso8601(record.lastSeen),
+            rates: APIModels.Rates(last10s: record.window.rate(over: 10, at: now), last1m: record.window.rate(over: 60, at: now),
+                                   last5m: record.window.rate(over: 300, at: now)),
+            reasons: reasonCounts(record.reasons),
+            devices: devices,
+            functions: functions.map { APIModels.FunctionCount(function: $0.key, drops: $0.value.drops, bytes: $0.value.bytes) }
+                .sorted { ($0.drops, $1.function) > ($1.drops, $0.function) },
+            evicted: false)
+    }
+
+    func reasonList(limit: Int) -> APIModels.ReasonList {
+        let totals = ledger.snapshot().counters
+        var byReason: [UInt32: (count: DropCount, customers: [(DropCustomer, DropCount)])] = [:]
+        for (key, count) in totals {
+            byReason[key.reason, default: (DropCount(), [])].count += count
+            byReason[key.reason, default: (DropCount(), [])].customers.append((key.customer, count))
+        }
+        let summaries = byReason.map { reason, entry in
+            let top = entry.customers.sorted { ($0.1.drops, $1.0) > ($1.1.drops, $0.0) }.prefix(limit)
+            return APIModels.ReasonSummary(
+                reason: reasons.name(for: reason), drops: entry.count.drops, bytes: entry.count.bytes,
+                top_customers: top.map { APIModels.CustomerCount(customer: $0.0.label, drops: $0.1.drops, bytes: $0.1.bytes) })
+        }
+        return APIModels.ReasonList(reasons: summaries.sorted { ($0.drops, $1.reason) > ($1.drops, $0.reason) })
+    }
+
+    private func reasonCounts(_ counts: [UInt32: DropCount]) -> [APIModels.ReasonCount] {
+        counts.map { APIModels.ReasonCount(reason: reasons.name(for: $0.key), drops: $0.value.drops, bytes: $0.value.bytes) }
+            .sorted { ($0.drops, $1.reason) > ($1.drops, $0.reason) }
+    }
+
+    // MARK: Rendering
+
+    static let jsonType = "application/json; charset=utf-8"
+    static let textType = "text/plain; charset=utf-8"
+
+    static func render<T: Encodable>(_ document: T, _ format: APIRequest.Format, text: (T) -> String) -> Response {
+        switch format {
+        case .json: Response(status: 200, contentType: jsonType, body: json(document))
+        case .text: Response(status: 200, contentType: textType, body: Array(text(document).utf8))
+        }
+    }
+
+    static func error(_ error: any Error, text: Bool) -> Response {
+        let apiError = error as? APIError ?? .badRequest("\(error)")
+        if text {
+            return Response(status: apiError.status, contentType: textType, body: Array("error: \(apiError)\n".utf8))
+        }
+        return Response(status: apiError.status, contentType: jsonType,
+                        body: json(APIModels.ErrorBody(error: apiError.description, status: apiError.status)))
+    }
+
+    /// Pretty-printed with sorted keys, so the same data always reads the same.
+    static func json<T: Encodable>(_ document: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(document)) ?? Data("{}".utf8)) + [0x0a]
+    }
+}

@@ -1,0 +1,76 @@
+/// The API's documents as aligned tables, for `curl -H 'Accept: text/plain'` or
+/// `?format=text`, and for `dropledger show`.
+public enum APIText {
+    static func customers(_ list: APIModels.CustomerList) -> String {
+        var table = TextTable(["CUSTOMER", "DROPS", "BYTES", "RATE/S", "TOP REASONS"], rightAligned: [1, 2, 3])
+        for c in list.customers {
+            table.add([c.customer, "\(c.drops)", "\(c.bytes)", rate(c.rate),
+                       c.top_reasons.map { "\($0.reason) \($0.drops)" }.joined(separator: ", ")])
+        }
+        let filter = list.reason.map { " with reason \($0)" } ?? ""
+        return "customers\(filter), by \(list.sort) (\(list.tracked_customers) tracked, \(list.evicted_customers) evicted)\n"
+            + table.render()
+    }
+
+    static func customer(_ c: APIModels.CustomerDetail) -> String {
+        var text = "customer \(c.customer): \(c.drops) drops, \(c.bytes) bytes\n"
+        if let first = c.first_seen, let last = c.last_seen { text += "first seen \(first), last seen \(last)\n" }
+        if let r = c.rates { text += "drops/s: \(rate(r.last10s)) over 10 s, \(rate(r.last1m)) over 1 m, \(rate(r.last5m)) over 5 m\n" }
+        if c.evicted { text += "(detail evicted to bound memory: totals only)\n" }
+        var reasons = TextTable(["REASON", "DROPS", "BYTES"], rightAligned: [1, 2])
+        for r in c.reasons { reasons.add([r.reason, "\(r.drops)", "\(r.bytes)"]) }
+        text += "\n" + reasons.render()
+        if !c.devices.isEmpty {
+            var devices = TextTable(["INTERFACE", "IFINDEX", "NETNS", "DROPS", "BYTES"], rightAligned: [1, 3, 4])
+            for d in c.devices {
+                devices.add([d.interface ?? "?", "\(d.ifindex)", d.netns_name.map { "\($0) (\(d.netns))" } ?? "\(d.netns)",
+                             "\(d.drops)", "\(d.bytes)"])
+            }
+            text += "\n" + devices.render()
+        }
+        if !c.functions.isEmpty {
+            var functions = TextTable(["FUNCTION", "DROPS", "BYTES"], rightAligned: [1, 2])
+            for f in c.functions { functions.add([f.function, "\(f.drops)", "\(f.bytes)"]) }
+            text += "\n" + functions.render()
+        }
+        return text
+    }
+
+    static func reasons(_ list: APIModels.ReasonList) -> String {
+        var table = TextTable(["REASON", "DROPS", "BYTES", "TOP CUSTOMERS"], rightAligned: [1, 2])
+        for r in list.reasons {
+            table.add([r.reason, "\(r.drops)", "\(r.bytes)", r.top_customers.map { "\($0.customer) \($0.drops)" }.joined(separator: ", ")])
+        }
+        return table.render()
+    }
+
+    /// Drops per second with one decimal, as the tables and `top` show them.
+    public static func rate(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+/// Columns padded to their widest cell.
+struct TextTable {
+    private var rows: [[String]]
+    private let rightAligned: Set<Int>
+
+    init(_ header: [String], rightAligned: Set<Int> = []) {
+        rows = [header]
+        self.rightAligned = rightAligned
+    }
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    func render() -> String {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.indices.map { column in
+                let cell = row[column], pad = String(repeating: " ", count: widths[column] - cell.count)
+                if column == row.count - 1 && !rightAligned.contains(column) { return cell }
+                return rightAligned.contains(column) ? pad + cell : cell + pad
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}

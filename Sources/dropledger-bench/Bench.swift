@@ -1,0 +1,183 @@
+import DropledgerCore
+import DropledgerRuntime
+import Glibc
+import Logging
+
+/// The in-process parts of `make bench` (bench/run.sh drives them and writes RESULTS.md):
+///
+///     dropledger-bench consume DLBENCH RING_BYTES EVENTS_PER_CPU CUSTOMERS
+///         consumer capacity: the real KernelDropReader rings, filled by `DLBENCH fill`
+///         (the synthetic BPF producer), drained by the real RingConsumer into a DropLedger
+///     dropledger-bench scrape SERIES...
+///         DropMetrics.render time and bytes, gzip on and off, and one real HTTP scrape
+///         (HTTPServer + curl) of the largest
+///     dropledger-bench memory CUSTOMERS
+///         resident memory after CUSTOMERS distinct customers went through DropBatch/DropLedger
+///
+/// Output is `key=value` lines for the script to tabulate. No assertions on timing.
+@main
+enum Bench {
+    static func main() throws {
+        let args = CommandLine.arguments
+        switch args.count > 1 ? args[1] : "" {
+        case "consume" where args.count == 6:
+            try consume(dlbench: args[2], ringBytes: UInt32(args[3])!, perCPU: Int(args[4])!, customers: Int(args[5])!)
+        case "scrape" where args.count > 2:
+            try scrape(seriesCounts: args[2...].map { Int($0)! })
+        case "memory" where args.count == 3:
+            memory(customers: Int(args[2])!)
+        default:
+            printError("usage: dropledger-bench consume DLBENCH RING_BYTES EVENTS_PER_CPU CUSTOMERS | scrape SERIES... | memory CUSTOMERS\n")
+            exit(2)
+        }
+    }
+
+    // MARK: Consumer capacity
+
+    static func consume(dlbench: String, ringBytes: UInt32, perCPU: Int, customers: Int) throws {
+        // Inode 1 is no network namespace: the attached kfree_skb program ignores every real
+        // drop, so the rings hold only the producer's events.
+        let reader = try KernelDropReader(configuration: DropReaderConfiguration(netnsInode: 1, ringBufferSize: ringBytes))
+        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_CONF)))
+        guard system("\(dlbench) fill \(reader.programID) \(perCPU) \(customers)") == 0 else {
+            printError("dropledger-bench: filling the rings failed\n")
+            exit(1)
+        }
+        let expected = UInt64(perCPU * cpus)
+        let ledger = DropLedger()
+        let consumer = try RingConsumer(reader: reader, ledger: ledger)
+        let start = now()
+        try consumer.start()
+        var snapshot = ledger.snapshot()
+        while snapshot.events < expected {
+            usleep(100)
+            snapshot = ledger.snapshot()
+        }
+        let seconds = now() - start
+        consumer.stop()
+        print("events=\(snapshot.events) seconds=\(seconds) rate=\(Double(snapshot.events) / seconds) series=\(snapshot.counters.count)")
+    }
+
+    // MARK: Scrape
+
+    static func scrape(seriesCounts: [Int]) throws {
+        let reasons = try KernelDropReasons.load()
+        let reasonNumbers = ["NO_SOCKET", "NETFILTER_DROP"].map { reasons.reason(named: $0)! }
+        for seriesCount in seriesCounts {
+            let snapshot = syntheticSnapshot(series: seriesCount, reasons: reasonNumbers)
+            var renderTimes: [Double] = [], gzipTimes: [Double] = []
+            var body: [UInt8] = [], compressed: [UInt8] = []
+            for _ in 0 ..< 7 {
+                let t0 = now()
+                body = DropMetrics.render(snapshot, reasons: reasons)
+                let t1 = now()
+                compressed = HTTPCompression.gzip(body)!
+                let t2 = now()
+                renderTimes.append(t1 - t0)
+                gzipTimes.append(t2 - t1)
+            }
+            print("scrape series=\(seriesCount) render_ms=\(median(renderTimes) * 1000) bytes=\(body.count) "
+                  + "gzip_ms=\(median(gzipTimes) * 1000) gzip_bytes=\(compressed.count)")
+        }
+
+        // One real scrape over HTTP: libmicrohttpd, the server's gzip negotiation, curl.
+        let largest = seriesCounts.max()!
+        let ledger = DropLedger()
+        var batch = DropBatch()
+        for (key, count) in syntheticSnapshot(series: largest, reasons: reasonNumbers).counters {
+            batch.recordOverflow(key, count)
+        }
+        ledger.flush(&batch)
+        let server = try HTTPServer(listen: ListenAddress(host: "127.0.0.1", port: 0),
+                                    logger: Logger(label: "bench")) { _ in
+            HTTPResponse(status: 200, contentType: PrometheusText.contentType,
+                         body: DropMetrics.render(ledger.snapshot(), reasons: reasons))
+        }
+        for compressed in [false, true] {
+            var times: [Double] = [], size = ""
+            for _ in 0 ..< 5 {
+                let out = run("curl -sS -o /dev/null \(compressed ? "--compressed " : "")-w '%{time_total} %{size_download}' "
+                              + "http://127.0.0.1:\(server.port)/metrics").split(separator: " ")
+                times.append(Double(out[0])!)
+                size = String(out[1])
+            }
+            print("http series=\(largest) gzip=\(compressed) total_ms=\(median(times) * 1000) bytes=\(size)")
+        }
+        server.stop()
+    }
+
+    /// `series` series over `series / reasons.count` customers, with realistic counts.
+    static func syntheticSnapshot(series: Int, reasons: [UInt32]) -> LedgerSnapshot {
+        var counters = DropCounters()
+        counters.reserveCapacity(series)
+        for i in 0 ..< series {
+            let customer = UInt64(100_000 + i / reasons.count)
+            counters.add(DropKey(customer: .id(customer), reason: reasons[i % reasons.count]),
+                         DropCount(drops: UInt64(1 + i * 7919 % 1_000_003), bytes: UInt64(64 + i * 104_729 % 90_000_001)))
+        }
+        return LedgerSnapshot(counters: counters, events: UInt64(series), overflowEvents: 0)
+    }
+
+    // MARK: Memory
+
+    static func memory(customers: Int) {
+        let before = status("VmRSS")
+        let start = now()
+        let ledger = DropLedger()
+        var batch = DropBatch()
+        for i in 0 ..< customers {
+            batch.record(DropEvent(customer: .id(UInt64(1_000_000 + i)), reason: 2, length: 64))
+            // The consumer publishes once per drain; 4096 events is a small drain.
+            if i % 4096 == 4095 { ledger.publish(&batch) }
+        }
+        ledger.flush(&batch)
+        let ingestSeconds = now() - start
+        let afterIngest = status("VmRSS")
+        let reasons = ReasonTable(enums: [])
+        let body = DropMetrics.render(ledger.snapshot(), reasons: reasons)
+        print("memory customers=\(customers) series=\(ledger.snapshot().counters.count) rss_before_kb=\(before) "
+              + "rss_after_ingest_kb=\(afterIngest) rss_after_render_kb=\(status("VmRSS")) peak_kb=\(status("VmHWM")) "
+              + "render_bytes=\(body.count) ingest_s=\(ingestSeconds)")
+    }
+
+    // MARK: Helpers
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted[sorted.count / 2]
+    }
+
+    /// A field of /proc/self/status, in kB.
+    static func status(_ field: String) -> Int {
+        let text = run("cat /proc/\(getpid())/status")
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])!
+        }
+        return 0
+    }
+
+    /// Runs a shell command and returns its standard output.
+    static func run(_ command: String) -> String {
+        guard let pipe = popen(command, "r") else { return "" }
+        var output = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, pipe)
+            if n <= 0 { break }
+            output += buffer[0 ..< n]
+        }
+        pclose(pipe)
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+func printError(_ message: String) {
+    var bytes = Array(message.utf8)
+    _ = write(2, &bytes, bytes.count)
+}
