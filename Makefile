@@ -7,7 +7,7 @@ BPFTOOL ?= bpftool
 SWIFT_FLAGS ?= -c release --static-swift-stdlib
 BPF_OUT := .build/bpf
 SKEL_DIR := Sources/CBPFPrograms/generated
-BPF_PROGRAMS := dropledger inject tagger
+BPF_PROGRAMS := dropledger inject tagger parse_check
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Wno-unused-parameter -Werror \
 	-I/usr/include/$(shell uname -m)-linux-gnu -Ibpf
 # Debian packages the build, the tests and the demo need (installed only if missing).
@@ -19,7 +19,7 @@ MATRIX_FILES := $(CURDIR)/.build/release/dropledger $(CURDIR)/.build/release/dro
 # Keep the objects: tests and the kernel matrix use them too.
 .SECONDARY:
 
-.PHONY: deps bpf build run test test-unit test-integration test-kernels demo clean bench bench-tools
+.PHONY: deps bpf build run test test-unit test-integration test-kernels fuzz demo clean bench bench-tools
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -56,7 +56,24 @@ demo: deps build
 # running kernel; the kernel matrix runs the same binaries on Debian's 6.1 and 6.12.
 test: deps build
 	swift test --no-parallel
+	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory test-kernels
+
+# libFuzzer on the Swift metadata decoder (Tests/Fuzz), for a bounded time; the corpus
+# persists under .build so later runs start from what earlier ones found.
+FUZZ_OUT := .build/fuzz
+FUZZ_SECONDS ?= 45
+FUZZ_SOURCES := Tests/Fuzz/MetadataFuzz.swift $(wildcard Sources/DropledgerCore/Metadata/*.swift)
+
+$(FUZZ_OUT)/metadata-fuzz: $(FUZZ_SOURCES)
+	mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/artifacts
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MetadataFuzz $(FUZZ_SOURCES) \
+		-o $@ 2> >(grep -v "Cannot export local symbol '__asan_" >&2)
+
+fuzz: $(FUZZ_OUT)/metadata-fuzz
+	$(FUZZ_OUT)/metadata-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=301 -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_OUT)/artifacts/ $(FUZZ_OUT)/corpus 2>&1 | tail -20; \
+		exit $${PIPESTATUS[0]}
 
 test-kernels: deps build
 	sed '2i export DL_BIN_DIR=$(CURDIR)/.build/release' tests/kernels/pipeline-scenario.sh > .build/pipeline-scenario.sh

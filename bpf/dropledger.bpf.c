@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "dropledger.h"
+#include "metadata_parse.h"
 
 /* Load-time configuration, set by user space before load. */
 const volatile __u8 customer_tlv_type = 1;
@@ -69,58 +70,6 @@ struct {
 	__type(value, struct scratch);
 } scratch SEC(".maps");
 
-/*
- * An index masked in a way clang cannot drop: older verifiers lose a loop
- * counter's bounds, and clang removes a mask it proves redundant.
- */
-static __always_inline __u32 bounded(__u32 x)
-{
-	asm volatile("%0 &= 0xff" : "+r"(x));
-	return x;
-}
-
-/*
- * Walks the whole area as metadata-tlv.md's reader does. The newest entry of
- * the customer type wins, but any malformed part makes the area invalid.
- */
-static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, __u64 *customer)
-{
-	__u32 tl = buf[0];
-	__u32 p, i;
-	bool found = false;
-
-	if (1 + tl > m)
-		return DL_STATUS_INVALID;
-	p = m - tl;
-
-	/* At most 125 entries fit in 252 bytes (2-byte flags after the TL byte). */
-	for (i = 0; i < 126; i++) {
-		if (p >= m)
-			break;
-		p = bounded(p);
-		if (p + 2 > m)
-			return DL_STATUS_INVALID;
-		__u32 t = buf[p];
-		__u32 l = buf[p + 1];
-
-		if (l > 16 || p + 2 + l > m)
-			return DL_STATUS_INVALID;
-		if (!found && t == customer_tlv_type) {
-			if (l == 0 || l > 8)
-				return DL_STATUS_INVALID;
-			/* One unaligned 8-byte load (the scratch slack keeps it in bounds),
-			 * shifted to the value's length: no inner loop for old verifiers
-			 * to unroll. */
-			*customer = __builtin_bswap64(*(__u64 *)(buf + p + 2)) >> ((8 - l) * 8);
-			found = true;
-		}
-		p += 2 + l;
-	}
-	if (p != m)
-		return DL_STATUS_INVALID;
-	return found ? DL_STATUS_CUSTOMER : DL_STATUS_NONE;
-}
-
 static __always_inline __u8 classify(struct sk_buff *skb, __u64 *customer)
 {
 	unsigned char *head = skb->head;
@@ -149,7 +98,7 @@ static __always_inline __u8 classify(struct sk_buff *skb, __u64 *customer)
 		return DL_STATUS_INVALID;
 	if (bpf_probe_read_kernel(s->buf, m, head + end - m))
 		return DL_STATUS_INVALID;
-	return parse_customer(s->buf, m, customer);
+	return parse_customer(s->buf, m, &customer_tlv_type, customer);
 }
 
 /* Adds to a per-CPU cumulative count; this CPU is the only writer of its slot. */

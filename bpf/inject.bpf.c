@@ -14,6 +14,8 @@
 /* Set through the skeleton's mmapped .bss before each run. */
 __u32 meta_len;               /* a multiple of 4, at most META_MAX; 0 = no area */
 __u8 meta[META_MAX];
+/* Frames the kernel would not give an area of meta_len (not enough headroom): user space reports them. */
+__u64 refused;
 
 SEC("xdp")
 int inject_meta(struct xdp_md *ctx)
@@ -23,8 +25,10 @@ int inject_meta(struct xdp_md *ctx)
 
 	if (len == 0 || len > META_MAX || len % 4)
 		return XDP_PASS;
-	if (bpf_xdp_adjust_meta(ctx, -(int)len))
+	if (bpf_xdp_adjust_meta(ctx, -(int)len)) {
+		__sync_fetch_and_add(&refused, 1);
 		return XDP_ABORTED;
+	}
 	dst = (void *)(long)ctx->data_meta;
 	end = (void *)(long)ctx->data;
 	for (i = 0; i < META_MAX / 4; i++) {

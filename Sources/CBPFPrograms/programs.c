@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "CBPFPrograms.h"
 #include "generated/dropledger.skel.h"
@@ -35,9 +36,41 @@ int dl_reader_load(struct dropledger_bpf *skel) { return dropledger_bpf__load(sk
 int dl_reader_attach(struct dropledger_bpf *skel) { return dropledger_bpf__attach(skel); }
 void dl_reader_detach(struct dropledger_bpf *skel) { dropledger_bpf__detach(skel); }
 void dl_reader_destroy(struct dropledger_bpf *skel) { dropledger_bpf__destroy(skel); }
+int dl_reader_prog_fd(struct dropledger_bpf *skel) { return bpf_program__fd(skel->progs.on_kfree_skb); }
+int dl_reader_link_fd(struct dropledger_bpf *skel)
+{
+	return skel->links.on_kfree_skb ? bpf_link__fd(skel->links.on_kfree_skb) : -1;
+}
+int dl_reader_rodata_fd(struct dropledger_bpf *skel) { return bpf_map__fd(skel->maps.rodata); }
+
+int dl_reader_read_config(int rodata_fd, struct dl_reader_config *config)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info), key = 0;
+	struct dropledger_bpf__rodata *rodata;
+	int err;
+
+	err = bpf_obj_get_info_by_fd(rodata_fd, &info, &len);
+	if (err)
+		return err;
+	if (info.value_size < sizeof(*rodata))
+		return -EINVAL;
+	rodata = calloc(1, info.value_size);
+	if (!rodata)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(rodata_fd, &key, rodata);
+	if (!err) {
+		config->customer_tlv_type = rodata->customer_tlv_type;
+		config->netns_filter = rodata->netns_filter;
+		config->wakeup_bytes = rodata->wakeup_bytes;
+	}
+	free(rodata);
+	return err;
+}
 
 struct inject_bpf *dl_inject_open_and_load(void) { return inject_bpf__open_and_load(); }
 int dl_inject_prog_fd(struct inject_bpf *skel) { return bpf_program__fd(skel->progs.inject_meta); }
+uint64_t dl_inject_refused(struct inject_bpf *skel) { return __atomic_load_n(&skel->bss->refused, __ATOMIC_RELAXED); }
 void dl_inject_destroy(struct inject_bpf *skel) { inject_bpf__destroy(skel); }
 
 int dl_inject_set_meta(struct inject_bpf *skel, const uint8_t *bytes, uint32_t len)

@@ -15,9 +15,16 @@ public final class Exporter: Sendable {
         public var trackedCustomers: Int
         /// Customers `/metrics` names; the rest are summed into `other`.
         public var maxCustomers: Int
+        /// HTTP limits and the `--web.config.file` (TLS, basic auth).
+        public var http: HTTPSettings
+        /// `--state-dir`: pin the kernel side there and leave it attached on exit (nil: nothing pinned).
+        public var stateDirectory: String?
 
         public init(listenAddress: ListenAddress, telemetryPath: String, reader: DropReaderConfiguration, version: String,
-                    trackedCustomers: Int = 100_000, maxCustomers: Int = 10_000) {
+                    trackedCustomers: Int = 100_000, maxCustomers: Int = 10_000, http: HTTPSettings = HTTPSettings(),
+                    stateDirectory: String? = nil) {
+            self.stateDirectory = stateDirectory
+            self.http = http
             self.trackedCustomers = trackedCustomers
             self.maxCustomers = maxCustomers
             self.listenAddress = listenAddress
@@ -48,8 +55,14 @@ public final class Exporter: Sendable {
                                   buildInfo: BuildInfo(version: configuration.version, kernel: ProcFiles.kernelRelease),
                                   logger: logger)
         // Bind first: a taken port fails before anything is loaded into the kernel.
-        server = try HTTPServer(listen: configuration.listenAddress, logger: logger) { endpoints.handle($0) }
-        reader = try KernelDropReader(configuration: configuration.reader)
+        server = try HTTPServer(listen: configuration.listenAddress, limits: configuration.http.limits,
+                                webConfigFile: configuration.http.webConfigFile, logger: logger) { endpoints.handle($0) }
+        reader = try KernelDropReader(configuration: configuration.reader,
+                                      state: configuration.stateDirectory.map(StateDirectory.init(path:)))
+        if let state = reader.state {
+            logger.info(reader.resumed ? "resuming from the state pinned in \(state.path): draining what the kernel counted meanwhile"
+                                       : "pinned the program and its maps in \(state.path): they stay attached across restarts")
+        }
         consumer = try RingConsumer(reader: reader, ledger: ledger)
         try consumer.start()
         endpoints.attach(consumer: consumer, reader: reader)
@@ -66,7 +79,21 @@ public final class Exporter: Sendable {
         ledger.snapshot().counters.sorted().map { ($0.key.customer.label, reasons.name(for: $0.key.reason), $0.count.drops) }
     }
 
-    /// Detaches from the kernel, drains what is left, and stops serving.
+    /// Whether the program stays attached after `shutdown` (`--state-dir`).
+    public var staysAttached: Bool { reader.state != nil }
+
+    /// Capabilities the running exporter needs none of: it reads its maps and rings
+    /// through descriptors it holds, `BPF_OBJ_GET_INFO_BY_FD` on them needs nothing,
+    /// `/proc/kallsyms` is held open from before (see `KernelSymbolCache`), interface
+    /// names in other namespaces come from the `NamespaceHelper` process, and pinned
+    /// tagger maps are root-owned files it opens as their owner. `keeping` adds more.
+    /// Call once everything is loaded, attached and bound. Returns what remains.
+    public func dropPrivileges(keeping: [String] = []) throws -> [String] {
+        KernelSymbolCache.holdKallsyms()
+        return try Privileges.limit(keeping: keeping)
+    }
+
+    /// Detaches from the kernel (unless `--state-dir`), drains what is left, and stops serving.
     public func shutdown() {
         endpoints.markNotReady()
         consumer.stop()

@@ -25,6 +25,9 @@ struct Inject: ParsableCommand {
     @Option(help: "Instead of --meta: a well-formed area holding this customer ID.")
     var customer: UInt64?
 
+    @Option(help: "Instead of --meta: a file of areas, one hex area per line (empty line: no area), each injected --count times, in order, by this one process.")
+    var areas: String?
+
     @Option(help: "TLV type of the --customer entry.")
     var customerType: UInt8 = 1
 
@@ -49,8 +52,12 @@ struct Inject: ParsableCommand {
         guard let dstAddress = IPv4(dst), let srcAddress = IPv4(src) else {
             throw ValidationError("--dst and --src must be IPv4 addresses")
         }
-        var area: [UInt8]
-        if let customer {
+        var area: [UInt8] = []
+        var batch: [[UInt8]]? = nil
+        if let areas {
+            guard customer == nil, meta.isEmpty else { throw ValidationError("--areas excludes --meta and --customer") }
+            batch = try AreasFile.read(areas)
+        } else if let customer {
             var writer = MetadataAreaWriter()
             try writer.push(type: customerType, value: BigEndian.minimalBytes(customer))
             area = writer.bytes
@@ -63,6 +70,8 @@ struct Inject: ParsableCommand {
             source: srcAddress, destination: dstAddress, sourcePort: sport, destinationPort: dport,
             payloadLength: payload).bytes
         let injector = try FrameInjector()
-        try injector.inject(frame: frame, metadata: area, ifindex: ifindex, count: count)
+        for metadata in batch ?? [area] {
+            try injector.inject(frame: frame, metadata: metadata, ifindex: ifindex, count: count)
+        }
     }
 }

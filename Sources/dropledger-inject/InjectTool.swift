@@ -1,12 +1,12 @@
 import ArgumentParser
 
 /// `dropledger-inject [send] ...` injects frames (the default, so existing scripts keep working);
-/// `dropledger-inject tagger-run ...` test-runs the tagger.
+/// `dropledger-inject tagger-run ...` test-runs the tagger; `parse-check` the kfree_skb program's metadata parse.
 @main
 struct InjectTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dropledger-inject",
         abstract: "Test and benchmark traffic for dropledger.",
-        subcommands: [Inject.self, TaggerRun.self],
+        subcommands: [Inject.self, TaggerRun.self, ParseCheck.self],
         defaultSubcommand: Inject.self)
 }

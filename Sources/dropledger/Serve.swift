@@ -15,6 +15,17 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
     var telemetryPath: String = "/metrics"
 
+    @Option(name: .customLong("web.config.file"),
+            help: ArgumentHelp("Web config (Prometheus exporter-toolkit format) for TLS and basic auth.", valueName: "file"))
+    var webConfigFile: String?
+
+    @Option(name: .customLong("web.connection-timeout"),
+            help: ArgumentHelp("Seconds after which an idle or too slow connection is closed.", valueName: "seconds"))
+    var connectionTimeout: UInt32 = HTTPLimits().connectionTimeoutSeconds
+
+    @Option(name: .customLong("web.max-connections"), help: "Concurrent HTTP connections; more wait until one closes.")
+    var maxConnections: UInt32 = HTTPLimits().connectionLimit
+
     @Option(name: .customLong("customer-tlv-type"),
             help: "TLV type of the customer entry in the packet metadata area (0-255).")
     var customerTLVType: UInt8 = 1
@@ -52,11 +63,19 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("log.level"), help: "Only log messages with this severity or above: debug, info, warn, error.")
     var logLevel: LogLevelOption = .info
 
+    // Restarts and privileges (issue 7).
+    @Option(name: .customLong("state-dir"),
+            help: ArgumentHelp("Pin the program and its maps in this directory on bpffs and leave them counting on exit; the next start with it resumes from them (see `dropledger cleanup`).",
+                               valueName: "dir"))
+    var stateDir: String?
+
     func validate() throws {
         guard telemetryPath.hasPrefix("/"), telemetryPath.count > 1,
               telemetryPath.allSatisfy({ $0.isASCII && !$0.isWhitespace && !"<>\"'&?#".contains($0) }) else {
             throw ValidationError("--web.telemetry-path must be a plain path other than / such as /metrics, got '\(telemetryPath)'")
         }
+        guard connectionTimeout >= 1 else { throw ValidationError("--web.connection-timeout must be at least 1 second") }
+        guard maxConnections >= 2 else { throw ValidationError("--web.max-connections must be at least 2") }
         guard maxCustomers >= 1 else { throw ValidationError("--max-customers must be at least 1") }
         guard apiMaxCustomers >= 1 else { throw ValidationError("--api.max-customers must be at least 1") }
         if tagInterface == nil && (!prefixFlags.isEmpty || prefixesFile != nil) {
@@ -77,7 +96,15 @@ struct Serve: ParsableCommand {
             throw ValidationError("--web.listen-address: \(error)")
         }
         let prefixes = try tagInterface.map { _ in try Tag.prefixTable(flags: prefixFlags, file: prefixesFile).entries }
+        // Before any thread exists: the only process that keeps CAP_SYS_ADMIN (interface names in other namespaces).
+        try? NamespaceHelper.start()
+        Privileges.prepare()
         var stopSignals = StopSignals.block()
+
+        var limits = HTTPLimits()
+        limits.connectionTimeoutSeconds = connectionTimeout
+        limits.connectionLimit = maxConnections
+        let httpSettings = HTTPSettings(limits: limits, webConfigFile: webConfigFile)
 
         let exporter: Exporter
         do {
@@ -87,7 +114,8 @@ struct Serve: ParsableCommand {
                 ringBufferSize: UInt32(ringBufferSize.bytes))
             exporter = try Exporter(
                 configuration: .init(listenAddress: address, telemetryPath: telemetryPath, reader: reader,
-                                     version: Dropledger.version, trackedCustomers: apiMaxCustomers, maxCustomers: maxCustomers),
+                                     version: Dropledger.version, trackedCustomers: apiMaxCustomers, maxCustomers: maxCustomers,
+                                     http: httpSettings, stateDirectory: stateDir),
                 logger: logger)
         } catch let error as RuntimeError {
             logger.error("\(error)")
@@ -105,7 +133,25 @@ struct Serve: ParsableCommand {
             }
         }
 
+        do {
+            // Untagging on exit detaches an XDP link: `--tag` keeps CAP_NET_ADMIN and CAP_BPF for it.
+            let kept = try exporter.dropPrivileges(keeping: tagInterface == nil ? [] : ["CAP_NET_ADMIN", "CAP_BPF"])
+            logger.info("dropped capabilities", metadata: ["kept": "\(kept.isEmpty ? "none" : kept.joined(separator: ","))"])
+        } catch let error as RuntimeError {
+            logger.error("\(error)")
+            if let tagInterface { _ = try? Tagger.untag(interface: tagInterface) }
+            exporter.shutdown()
+            throw ExitCode(1)
+        }
+
         let received = stopSignals.wait()
+        if let stateDir, exporter.staysAttached {
+            logger.info("stopping on signal \(received ?? 0): draining; the program stays attached and counting into \(stateDir)")
+            if let tagInterface { _ = try? Tagger.untag(interface: tagInterface) }
+            exporter.shutdown()
+            logger.info("stopped; the next start with --state-dir \(stateDir) resumes (remove it with `dropledger cleanup --state-dir \(stateDir)`)")
+            return
+        }
         logger.info("stopping on signal \(received ?? 0): detaching from the kernel")
         if let tagInterface { _ = try? Tagger.untag(interface: tagInterface) }
         exporter.shutdown()

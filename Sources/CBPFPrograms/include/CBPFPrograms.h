@@ -31,7 +31,13 @@ struct bpf_object *dl_reader_object(struct dropledger_bpf *skel);
 int dl_reader_load(struct dropledger_bpf *skel);     /* 0 or -errno */
 int dl_reader_attach(struct dropledger_bpf *skel);   /* 0 or -errno */
 void dl_reader_detach(struct dropledger_bpf *skel);  /* stops new events; maps stay readable */
-void dl_reader_destroy(struct dropledger_bpf *skel); /* detaches and closes everything */
+void dl_reader_destroy(struct dropledger_bpf *skel); /* detaches and closes everything (pins keep theirs) */
+int dl_reader_prog_fd(struct dropledger_bpf *skel);
+int dl_reader_link_fd(struct dropledger_bpf *skel);  /* -1 before attach */
+int dl_reader_rodata_fd(struct dropledger_bpf *skel); /* the load-time configuration, e.g. to pin it */
+/* Reads the load-time configuration back from a (pinned) .rodata map: the
+ * customer_tlv_type, netns_filter and wakeup_bytes fields of `config`. 0 or -errno. */
+int dl_reader_read_config(int rodata_fd, struct dl_reader_config *config);
 
 /* ---- the frame injector used by tests and benchmarks ---- */
 
@@ -39,6 +45,8 @@ struct inject_bpf *dl_inject_open_and_load(void);    /* NULL and errno on failur
 int dl_inject_prog_fd(struct inject_bpf *skel);
 /* Sets the metadata area the next injected frames get (len a multiple of 4, <= 252). */
 int dl_inject_set_meta(struct inject_bpf *skel, const uint8_t *bytes, uint32_t len);
+/* Frames so far whose area the kernel refused (too little headroom): they were dropped, not injected. */
+uint64_t dl_inject_refused(struct inject_bpf *skel);
 void dl_inject_destroy(struct inject_bpf *skel);
 
 /* ---- libbpf's log, which speaks in va_list ---- */
@@ -66,5 +74,17 @@ struct bpf_object *dl_tagger_object(struct tagger_bpf *skel);  /* e.g. to reuse 
 int dl_tagger_load(struct tagger_bpf *skel);       /* 0 or -errno */
 int dl_tagger_prog_fd(struct tagger_bpf *skel);
 void dl_tagger_destroy(struct tagger_bpf *skel);   /* closes the program and maps (pins and links keep theirs) */
+
+/* ---- test only: the kfree_skb program's metadata verdict (bpf/parse_check.bpf.c) ---- */
+
+struct parse_check_bpf;
+
+/* Loads the checker with this customer TLV type. NULL and errno on failure. */
+struct parse_check_bpf *dl_parse_check_open_and_load(uint8_t customer_tlv_type);
+/* Runs the kernel's parse on `bytes` (len <= 252): *status is an enum dl_status,
+ * *customer the ID when DL_STATUS_CUSTOMER. 0 or -errno. */
+int dl_parse_check_run(struct parse_check_bpf *skel, const uint8_t *bytes, uint32_t len,
+		       uint32_t *status, uint64_t *customer);
+void dl_parse_check_destroy(struct parse_check_bpf *skel);
 
 #endif

@@ -31,12 +31,32 @@ struct dl_http_limits {
 	size_t connection_memory;      /* bytes per connection for the request and its headers */
 };
 
+struct dl_http_user {
+	const char *name;
+	const char *hash;              /* a bcrypt hash ($2a$, $2b$, $2y$) */
+};
+
+/* The --web.config.file settings; copied by dl_http_start. */
+struct dl_http_security {
+	const char *tls_cert_pem;      /* NULL: plain HTTP */
+	const char *tls_key_pem;
+	const struct dl_http_user *users; /* basic auth on every path when user_count > 0 */
+	size_t user_count;
+};
+
 /*
  * Serves requests on `listen_fd` (bound and listening; the server takes it over)
  * from internal threads until dl_http_stop. NULL on failure, with `log` told why.
+ * `security` may be NULL.
  */
 struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits *limits,
+				     const struct dl_http_security *security,
 				     dl_http_handler handler, dl_http_log_fn log, void *ctx);
+
+/* Whether this libmicrohttpd was built with TLS. */
+int dl_http_tls_supported(void);
+/* Whether `password` matches the bcrypt `hash` (thread-safe, no cache). */
+int dl_http_password_matches(const char *password, const char *hash);
 /* Stops accepting, finishes the requests in flight, closes the socket. */
 void dl_http_stop(struct dl_http_server *server);
 

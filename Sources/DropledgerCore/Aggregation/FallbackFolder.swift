@@ -8,6 +8,15 @@ public struct FallbackFolder: Sendable {
 
     public init() {}
 
+    /// Starts from counts an earlier run already folded (a restart with `--state-dir`):
+    /// only increases beyond them are new.
+    public init(baseline: [DropKey: DropCount]) {
+        previous = baseline
+    }
+
+    /// The cumulative counts folded so far, by key.
+    public var baseline: [DropKey: DropCount] { previous }
+
     /// Increases since the last call, non-zero ones only, in `DropKey` order.
     ///
     /// A key seen for the first time contributes its whole value. A value that went down

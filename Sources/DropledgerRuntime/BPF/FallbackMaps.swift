@@ -17,6 +17,43 @@ enum FallbackMaps {
         return result
     }
 
+    /// The counts already folded (the `folded` pin of a state directory), keyed like
+    /// `fallback` with the customer's kind in `status`: 0 ID, 1 none, 2 invalid, 3 other.
+    static func readFolded(_ fd: Int32) -> [DropKey: DropCount] {
+        var result: [DropKey: DropCount] = [:]
+        guard fd >= 0 else { return result }
+        var key = dl_fallback_key(), next = dl_fallback_key(), value = dl_count()
+        var first = true
+        while withUnsafeMutablePointer(to: &key, { k in bpf_map_get_next_key(fd, first ? nil : k, &next) }) == 0 {
+            first = false
+            if bpf_map_lookup_elem(fd, &next, &value) == 0 {
+                let customer: DropCustomer
+                switch next.status {
+                case 0: customer = .id(next.customer)
+                case 1: customer = .none
+                case 2: customer = .invalid
+                default: customer = .other
+                }
+                result[DropKey(customer: customer, reason: next.reason)] = DropCount(drops: value.drops, bytes: value.bytes)
+            }
+            key = next
+        }
+        return result
+    }
+
+    static func writeFolded(_ fd: Int32, _ key: DropKey, _ count: DropCount) {
+        var raw = dl_fallback_key()
+        switch key.customer {
+        case .id(let id): raw.customer = id; raw.status = 0
+        case .none: raw.status = 1
+        case .invalid: raw.status = 2
+        case .other: raw.status = 3
+        }
+        raw.reason = key.reason
+        var value = dl_count(drops: count.drops, bytes: count.bytes)
+        _ = bpf_map_update_elem(fd, &raw, &value, UInt64(BPF_ANY))
+    }
+
     static func unrecorded(_ reader: KernelDropReader) -> UInt64 {
         var key: UInt32 = 0
         var values = [UInt64](repeating: 0, count: reader.possibleCPUs)

@@ -30,6 +30,7 @@ public final class FrameInjector {
         let set = metadata.withUnsafeBufferPointer { dl_inject_set_meta(skeleton, $0.baseAddress, UInt32($0.count)) }
         if set != 0 { throw RuntimeError.libbpf("setting the injected metadata", returned: set) }
 
+        let refusedBefore = dl_inject_refused(skeleton)
         var context = xdp_md()
         context.ingress_ifindex = ifindex
         context.data_end = UInt32(frame.count)  // the kernel requires the context to describe the frame
@@ -49,6 +50,11 @@ public final class FrameInjector {
         if err != 0 {
             throw RuntimeError.libbpf("injecting \(count) frames into ifindex \(ifindex)", returned: err,
                                       hint: "The device must exist in this network namespace and be up")
+        }
+        let refused = dl_inject_refused(skeleton) - refusedBefore
+        if refused > 0 {
+            throw RuntimeError("the kernel refused a \(metadata.count)-byte metadata area on \(refused) frames, which were not injected",
+                               hint: "XDP leaves room for about 216 bytes of metadata in test runs; use a smaller area")
         }
     }
 }

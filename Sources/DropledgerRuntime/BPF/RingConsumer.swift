@@ -20,7 +20,8 @@ public final class RingConsumer: @unchecked Sendable {
     /// What the ring callback writes to; touched by the consumer thread only.
     private final class ConsumerState {
         var batch = DropBatch()
-        var folder = FallbackFolder()
+        var folder: FallbackFolder
+        init(folder: FallbackFolder) { self.folder = folder }
     }
 
     public init(reader: KernelDropReader, ledger: DropLedger,
@@ -31,7 +32,8 @@ public final class RingConsumer: @unchecked Sendable {
                                           + drainInterval.components.attoseconds / 1_000_000_000_000_000)
         foldIntervalNanoseconds = UInt64(foldInterval.components.seconds) * 1_000_000_000
             + UInt64(foldInterval.components.attoseconds / 1_000_000_000)
-        state = ConsumerState()
+        // A restart with a state directory: what earlier runs folded is not new.
+        state = ConsumerState(folder: FallbackFolder(baseline: FallbackMaps.readFolded(reader.foldedFD)))
 
         let context = Unmanaged.passUnretained(state).toOpaque()
         guard let first = reader.ringFDs.first,
@@ -90,8 +92,15 @@ public final class RingConsumer: @unchecked Sendable {
 
     private func foldFallback() {
         let cumulative = FallbackMaps.read(reader)
+        let before = reader.foldedFD >= 0 ? state.folder.baseline : [:]
         for (key, count) in state.folder.deltas(from: cumulative) {
             state.batch.recordOverflow(key, count)
+        }
+        if reader.foldedFD >= 0 {
+            // Persist what is now folded, so the next run with this state does not recount it.
+            for (key, count) in cumulative where before[key] != count {
+                FallbackMaps.writeFolded(reader.foldedFD, key, count)
+            }
         }
         unrecordedDrops.store(FallbackMaps.unrecorded(reader), ordering: .relaxed)
     }

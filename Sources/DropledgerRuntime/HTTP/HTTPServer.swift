@@ -23,27 +23,57 @@ public final class HTTPServer: @unchecked Sendable {
     /// The port actually bound (differs from the requested one when that was 0).
     public let port: UInt16
 
-    public init(listen address: ListenAddress, limits: HTTPLimits = HTTPLimits(), logger: Logger,
-                handler: @escaping Handler) throws {
+    /// Whether the server speaks TLS (`tls_server_config` in the web config).
+    public let isTLS: Bool
+
+    /// Serves `handler` on `address`; `webConfigFile` (exporter-toolkit format) adds TLS
+    /// and basic auth, read and checked here so a bad file fails before anything listens.
+    public init(listen address: ListenAddress, limits: HTTPLimits = HTTPLimits(), webConfigFile: String? = nil,
+                logger: Logger, handler: @escaping Handler) throws {
+        let web = try webConfigFile.map(LoadedWebConfig.load)
+        isTLS = web?.isTLS ?? false
         let socket = try ListeningSocket.open(address)
         port = socket.port
         context = Unmanaged.passRetained(Context(handler: handler, logger: logger))
         var cLimits = dl_http_limits(threads: limits.threads, connection_limit: limits.connectionLimit,
                                      connection_timeout_s: limits.connectionTimeoutSeconds,
                                      connection_memory: limits.connectionMemoryBytes)
-        server = dl_http_start(socket.fd, &cLimits, { ctx, request, reply in
-            let context = Unmanaged<Context>.fromOpaque(ctx!).takeUnretainedValue()
-            let request = HTTPRequest(request!)
-            let response = HTTPCompression.negotiate(context.handler(request),
-                                                     acceptEncoding: request.header("Accept-Encoding"))
-            HTTPServer.fill(reply!, with: response)
-        }, { ctx, message in
-            let context = Unmanaged<Context>.fromOpaque(ctx!).takeUnretainedValue()
-            context.logger.warning("libmicrohttpd: \(String(cString: message!).trimmingSuffix("\n"))")
-        }, context.toOpaque())
+        // C copies of the secrets for the duration of dl_http_start, which copies them again.
+        var owned: [UnsafeMutablePointer<CChar>] = []
+        func copy(_ text: String?) -> UnsafePointer<CChar>? {
+            guard let text, let pointer = strdup(text) else { return nil }
+            owned.append(pointer)
+            return UnsafePointer(pointer)
+        }
+        defer {
+            for pointer in owned {
+                explicit_bzero(pointer, strlen(pointer))
+                free(pointer)
+            }
+        }
+        let users = (web?.config.basicAuthUsers ?? []).map { dl_http_user(name: copy($0.name), hash: copy($0.hash)) }
+        let cert = copy(web?.certPEM), key = copy(web?.keyPEM)
+        server = users.withUnsafeBufferPointer { usersBuffer in
+            var security = dl_http_security(tls_cert_pem: cert, tls_key_pem: key,
+                                            users: usersBuffer.baseAddress, user_count: usersBuffer.count)
+            return dl_http_start(socket.fd, &cLimits, &security, { ctx, request, reply in
+                let context = Unmanaged<Context>.fromOpaque(ctx!).takeUnretainedValue()
+                let request = HTTPRequest(request!)
+                let response = HTTPCompression.negotiate(context.handler(request),
+                                                         acceptEncoding: request.header("Accept-Encoding"))
+                HTTPServer.fill(reply!, with: response)
+            }, { ctx, message in
+                let context = Unmanaged<Context>.fromOpaque(ctx!).takeUnretainedValue()
+                context.logger.warning("libmicrohttpd: \(String(cString: message!).trimmingSuffix("\n"))")
+            }, context.toOpaque())
+        }
         if server == nil {
             close(socket.fd)
             context.release()
+            if let web, let tls = web.config.tls {
+                throw RuntimeError("starting the HTTPS server on \(address) with cert_file \(tls.certFile) and key_file \(tls.keyFile)",
+                                   hint: "Check that the key belongs to the certificate (the libmicrohttpd warning above says more)")
+            }
             throw RuntimeError("starting the HTTP server on \(address)")
         }
     }

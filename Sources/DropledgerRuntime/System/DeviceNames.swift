@@ -1,3 +1,4 @@
+import CLinux
 import DropledgerCore
 import Glibc
 import Synchronization
@@ -22,6 +23,9 @@ final class DeviceNames: Sendable {
         }
         guard let namespace = namedNamespaces().first(where: { inode($0.path) == device.netnsInode }) else {
             return (nil, nil)
+        }
+        if let helper = NamespaceHelper.shared.withLock({ $0 }) {
+            return (helper.interfaceName(device.ifindex, in: namespace.path), namespace.name)
         }
         let interface = try? NetworkNamespace.run(inPath: namespace.path) { interfaceName(device.ifindex) }
         return (interface ?? nil, namespace.name)
@@ -51,5 +55,38 @@ final class DeviceNames: Sendable {
             if name != "." && name != ".." { result.append((name, "/run/netns/" + name)) }
         }
         return result
+    }
+}
+
+/// Entering another network namespace needs CAP_SYS_ADMIN, which the exporter drops
+/// once it runs (see `Privileges.limit`). Before that, `serve` forks this helper: a
+/// small single-threaded process that keeps only CAP_SYS_ADMIN, answers nothing but
+/// "the name of ifindex N in /run/netns/NAME" over a socket pair, and exits with
+/// the exporter. The process facing the network keeps no such capability.
+public final class NamespaceHelper: Sendable {
+    static let shared = Mutex<NamespaceHelper?>(nil)
+
+    private let socket: Mutex<Int32>
+    public let pid: Int32
+
+    private init(socket: Int32, pid: Int32) {
+        self.socket = Mutex(socket)
+        self.pid = pid
+    }
+
+    /// Starts the helper; call before any thread exists. Does nothing without CAP_SYS_ADMIN.
+    public static func start() throws {
+        var pid: Int32 = 0
+        let fd = dl_netns_helper_start(&pid)
+        if fd < 0 { throw RuntimeError("starting the network namespace helper", errno: .init(rawValue: errno)) }
+        shared.withLock { $0 = NamespaceHelper(socket: fd, pid: pid) }
+    }
+
+    func interfaceName(_ ifindex: UInt32, in path: String) -> String? {
+        socket.withLock { fd in
+            var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE))
+            guard dl_netns_helper_ifname(fd, path, ifindex, &name) == 0 else { return nil }
+            return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
     }
 }

@@ -36,6 +36,11 @@ public enum ProcFiles {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw RuntimeError("opening \(path)", errno: .init(rawValue: errno)) }
         defer { close(fd) }
+        return try readAll(fd, path)
+    }
+
+    /// Reads an open file from its current offset to the end.
+    static func readAll(_ fd: Int32, _ path: String) throws -> String {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {

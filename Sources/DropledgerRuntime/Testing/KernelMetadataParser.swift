@@ -1,0 +1,40 @@
+import CBPFPrograms
+import DropledgerCore
+import Glibc
+import SystemPackage
+
+/// The kfree_skb program's metadata verdict on chosen bytes, for differential tests
+/// against `MetadataTLV`: BPF_PROG_TEST_RUN of `bpf/parse_check.bpf.c`, which runs
+/// the very `parse_customer` of `bpf/metadata_parse.h` that classifies real drops
+/// (after the same length checks and the same copy into a per-CPU scratch).
+public final class KernelMetadataParser {
+    private let skeleton: OpaquePointer
+
+    public init(customerType: UInt8 = MetadataTLV.defaultCustomerType) throws {
+        try KernelSupport.requireBTF()
+        guard let skeleton = dl_parse_check_open_and_load(customerType) else {
+            let errno = Errno(rawValue: Glibc.errno)
+            throw RuntimeError("loading the metadata parse checker", errno: errno,
+                               hint: errno == .notPermitted ? Privileges.hint : nil)
+        }
+        self.skeleton = skeleton
+    }
+
+    deinit { dl_parse_check_destroy(skeleton) }
+
+    /// The kernel program's verdict on `area` (at most 252 bytes; any length, not only multiples of 4).
+    public func customer(in area: [UInt8]) throws -> DropCustomer {
+        var status: UInt32 = 0
+        var id: UInt64 = 0
+        let err = area.withUnsafeBufferPointer {
+            dl_parse_check_run(skeleton, $0.baseAddress, UInt32($0.count), &status, &id)
+        }
+        if err != 0 { throw RuntimeError.libbpf("test-running the metadata parse checker on \(area.count) bytes", returned: err) }
+        switch status {
+        case UInt32(DL_STATUS_CUSTOMER.rawValue): return .id(id)
+        case UInt32(DL_STATUS_NONE.rawValue): return .none
+        case UInt32(DL_STATUS_INVALID.rawValue): return .invalid
+        default: throw RuntimeError("the metadata parse checker returned status \(status)")
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import DropledgerCore
+import Foundation
+import Testing
+
+/// `--state-dir`: the program stays attached across a restart and the next exporter
+/// drains exactly what was dropped while none ran, never recounting what an earlier
+/// run counted. Without it, SIGTERM and SIGKILL both leave nothing attached.
+///
+/// Semantics (README): a restarted exporter's counters start from zero like any
+/// Prometheus counter, and hold what it drained since it started: the drops of the
+/// downtime plus those after.
+@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+struct RestartTests {
+    static let closedPort: UInt16 = 9
+
+    static func area(_ id: UInt64) throws -> [UInt8] {
+        var writer = MetadataAreaWriter()
+        try writer.push(type: 1, value: MetadataTLV.customerValue(id))
+        return writer.bytes
+    }
+
+    /// A fresh state directory on bpffs, removed (program detached) when the test ends, pass or fail.
+    final class StateDir {
+        let parent = "/sys/fs/bpf/dltest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        var path: String { parent + "/state" }
+        deinit {
+            _ = try? Command.capture([Binaries.dropledger, "cleanup", "--state-dir", path])
+            _ = try? Command.capture(["rm", "-rf", parent])
+        }
+        var pins: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+    }
+
+    /// The id of the program pinned in the state directory.
+    static func pinnedProgram(_ state: StateDir) throws -> Int? {
+        let json = try Command.run(["bpftool", "-j", "prog", "show", "pinned", state.path + "/program"])
+        return (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["id"] as? Int
+    }
+
+    /// Waits (the kernel frees programs asynchronously) until none of `ids` is loaded.
+    static func gone(_ ids: Set<Int>) throws -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if ids.isDisjoint(with: try KernelObjects.programs(named: "on_kfree_skb")) { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return false
+    }
+
+    func serve(_ network: TestNetwork, _ state: StateDir, _ extra: [String] = []) throws -> ExporterProcess {
+        try ExporterProcess(arguments: ["--filter.netns", network.netnsPath, "--state-dir", state.path] + extra)
+    }
+
+    @Test func dropsWhileDownAreCountedExactlyOnce() throws {
+        let network = try TestNetwork(tag: "rst")
+        let state = StateDir()
+        let first = try serve(network, state)
+        let program = try #require(try Self.pinnedProgram(state))
+        #expect(first.log().contains("pinned the program"))
+        try network.inject(metadata: Self.area(71), count: 1200, port: Self.closedPort)
+        #expect(try first.settledSeries(expected: ["71/NO_SOCKET": 1200]) == ["71/NO_SOCKET": 1200])
+        #expect(first.stop() == 0, "\(first.log())")
+        #expect(first.log().contains("stays attached"))
+        // Still attached and counting while no exporter runs.
+        #expect(try KernelObjects.programs(named: "on_kfree_skb").contains(program))
+        #expect(state.pins.contains("link") && state.pins.contains("folded") && state.pins.contains("ring-0"))
+
+        try network.inject(metadata: Self.area(71), count: 700, port: Self.closedPort)
+        try network.inject(metadata: Self.area(72), count: 333, port: Self.closedPort)
+
+        let second = try serve(network, state)
+        #expect(second.log().contains("resuming from the state"))
+        let downtime: [String: UInt64] = ["71/NO_SOCKET": 700, "72/NO_SOCKET": 333]
+        #expect(try second.settledSeries(expected: downtime) == downtime, "\(second.log())")
+        // Same program: no second one was loaded.
+        #expect(try Self.pinnedProgram(state) == program)
+        try network.inject(metadata: Self.area(71), count: 100, port: Self.closedPort)
+        let after: [String: UInt64] = ["71/NO_SOCKET": 800, "72/NO_SOCKET": 333]
+        #expect(try second.settledSeries(expected: after) == after)
+        #expect(second.stop() == 0)
+
+        // A third start with nothing new: nothing is recounted.
+        let third = try serve(network, state)
+        #expect(try third.settledSeries(expected: [:]) == [:])
+        #expect(third.stop() == 0)
+
+        // Cleanup detaches and removes every pin.
+        let cleanup = try Command.capture([Binaries.dropledger, "cleanup", "--state-dir", state.path])
+        #expect(cleanup.status == 0, "\(cleanup.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: state.path))
+        #expect(try Self.gone([program]))
+    }
+
+    @Test func fallbackMapsCarryWhatTheRingCannotHold() throws {
+        // A 4 KiB ring holds ~100 events: most of each burst goes through the fallback
+        // maps, whose cumulative counts must be folded exactly once across restarts.
+        let network = try TestNetwork(tag: "rsto")
+        let state = StateDir()
+        let first = try serve(network, state, ["--ringbuf-size", "4KiB"])
+        try network.inject(metadata: Self.area(256), count: 100_000, port: Self.closedPort)
+        #expect(try first.settledSeries(expected: ["256/NO_SOCKET": 100_000]) == ["256/NO_SOCKET": 100_000])
+        #expect((try first.metrics()["dropledger_ringbuf_overflow_total"] ?? 0) > 0)
+        #expect(first.stop() == 0)
+
+        try network.inject(metadata: Self.area(256), count: 150_000, port: Self.closedPort)
+        try network.inject(metadata: Self.area(257), count: 50_000, port: Self.closedPort)
+
+        let second = try serve(network, state, ["--ringbuf-size", "4KiB"])
+        let downtime: [String: UInt64] = ["256/NO_SOCKET": 150_000, "257/NO_SOCKET": 50_000]
+        #expect(try second.settledSeries(expected: downtime) == downtime, "\(second.log())")
+        let metrics = try second.metrics()
+        let overflow = metrics["dropledger_ringbuf_overflow_total"] ?? -1
+        #expect(overflow > 190_000, "the ring held at most a few hundred of the downtime's events")
+        #expect((metrics["dropledger_events_total"] ?? -1) + overflow == 200_000)
+        #expect(second.stop() == 0)
+    }
+
+    @Test func refusesAStateMadeWithOtherOptions() throws {
+        let network = try TestNetwork(tag: "rstc")
+        let state = StateDir()
+        let first = try serve(network, state, ["--ringbuf-size", "64KiB"])
+        #expect(first.stop() == 0)
+        let mismatch = try Command.capture([Binaries.dropledger, "serve", "--web.listen-address", "127.0.0.1:0",
+                                            "--filter.netns", network.netnsPath, "--state-dir", state.path,
+                                            "--ringbuf-size", "128KiB", "--customer-tlv-type", "9"])
+        #expect(mismatch.status == 1)
+        #expect(mismatch.stderr.contains("was made with --customer-tlv-type 1 (now 9), --ringbuf-size 65536 (now 131072)"),
+                "\(mismatch.stderr)")
+        #expect(mismatch.stderr.contains("dropledger cleanup --state-dir \(state.path)"))
+        #expect(state.pins.contains("link"), "a refused start leaves the state alone")
+    }
+
+    @Test(arguments: [SIGTERM, SIGKILL])
+    func withoutStateNothingStaysAttached(signal: Int32) throws {
+        let network = try TestNetwork(tag: "rstk")
+        let programsBefore = try KernelObjects.programs(named: "on_kfree_skb")
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath])
+        // Its program: the one not loaded before (other exporters may come and go meanwhile).
+        let ours = try Set(KernelObjects.programs(named: "on_kfree_skb")).subtracting(programsBefore)
+        #expect(!ours.isEmpty)
+        kill(exporter.process.processIdentifier, signal)
+        exporter.process.waitUntilExit()
+        #expect(exporter.process.terminationStatus == (signal == SIGTERM ? 0 : SIGKILL))
+        #expect(try Self.gone(ours))
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/bpf/dropledger/state"))
+    }
+}

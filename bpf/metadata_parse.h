@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The metadata TLV reader (../shared/docs/metadata-tlv.md), shared by the
+ * kfree_skb program (dropledger.bpf.c) and the test-only parse_check.bpf.c,
+ * so the differential tests run the very code that classifies real drops.
+ *
+ * `buf` must be a map value of at least 266 bytes (the scratch has 512): the
+ * walk masks indexes to 0xff and loads 8 bytes at an entry's value. Bytes past
+ * M may hold anything (the per-CPU scratch keeps the previous drop's bytes).
+ */
+#ifndef DL_METADATA_PARSE_H
+#define DL_METADATA_PARSE_H
+
+#include "dropledger.h"
+
+/*
+ * An index masked in a way clang cannot drop: older verifiers lose a loop
+ * counter's bounds, and clang removes a mask it proves redundant.
+ */
+static __always_inline __u32 bounded(__u32 x)
+{
+	asm volatile("%0 &= 0xff" : "+r"(x));
+	return x;
+}
+
+/*
+ * Walks the whole area as metadata-tlv.md's reader does. The newest entry of
+ * the customer type wins, but any malformed part makes the area invalid.
+ */
+static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, const volatile __u8 *customer_type,
+					   __u64 *customer)
+{
+	__u32 tl = buf[0];
+	__u32 p, i;
+	bool found = false;
+
+	if (1 + tl > m)
+		return DL_STATUS_INVALID;
+	p = m - tl;
+
+	/* At most 125 entries fit in 252 bytes (2-byte flags after the TL byte). */
+	for (i = 0; i < 126; i++) {
+		if (p >= m)
+			break;
+		p = bounded(p);
+		if (p + 2 > m)
+			return DL_STATUS_INVALID;
+		__u32 t = buf[p];
+		__u32 l = buf[p + 1];
+
+		if (l > 16 || p + 2 + l > m)
+			return DL_STATUS_INVALID;
+		if (!found && t == *customer_type) {
+			if (l == 0 || l > 8)
+				return DL_STATUS_INVALID;
+			/* One unaligned 8-byte load (the scratch slack keeps it in bounds),
+			 * shifted to the value's length: no inner loop for old verifiers
+			 * to unroll. */
+			*customer = __builtin_bswap64(*(__u64 *)(buf + p + 2)) >> ((8 - l) * 8);
+			found = true;
+		}
+		p += 2 + l;
+	}
+	if (p != m)
+		return DL_STATUS_INVALID;
+	return found ? DL_STATUS_CUSTOMER : DL_STATUS_NONE;
+}
+
+#endif
