@@ -10,7 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "dropledger.h"
-#include "metadata_parse.h"
+#include "metadata_read.h"
 
 /* Load-time configuration, set by user space before load. */
 const volatile __u8 customer_tlv_type = 1;
@@ -54,53 +54,6 @@ struct {
 	__type(value, __u64);
 } unrecorded SEC(".maps");
 
-/*
- * The metadata is copied here rather than to the stack: verifiers before 6.18
- * reject variable-offset stack reads. The slack past DL_META_MAX lets masked
- * indexes stay in bounds without further checks.
- */
-struct scratch {
-	__u8 buf[512];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} scratch SEC(".maps");
-
-static __always_inline __u8 classify(struct sk_buff *skb, __u64 *customer)
-{
-	unsigned char *head = skb->head;
-	struct skb_shared_info *shinfo = (void *)(head + skb->end);
-	__u32 zero = 0, m, end;
-	struct scratch *s;
-
-	m = BPF_CORE_READ(shinfo, meta_len);
-	if (m == 0)
-		return DL_STATUS_NONE;
-	if (m > DL_META_MAX)
-		return DL_STATUS_INVALID;
-
-	if (bpf_core_field_exists(shinfo->meta_end)) {
-		end = BPF_CORE_READ(shinfo, meta_end);
-	} else {
-		end = skb->mac_header;
-		if (end == (__u16)~0U)
-			return DL_STATUS_INVALID;
-	}
-	if (end < m)
-		return DL_STATUS_INVALID;
-
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return DL_STATUS_INVALID;
-	if (bpf_probe_read_kernel(s->buf, m, head + end - m))
-		return DL_STATUS_INVALID;
-	return parse_customer(s->buf, m, &customer_tlv_type, customer);
-}
-
 /* Adds to a per-CPU cumulative count; this CPU is the only writer of its slot. */
 static __always_inline bool count_in(void *map, const void *key, __u32 len)
 {
@@ -140,7 +93,7 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	if (netns_filter && netns != netns_filter)
 		return 0;
 
-	status = classify(skb, &customer);
+	status = classify(skb, &customer_tlv_type, &customer);
 
 	cpu = bpf_get_smp_processor_id();
 	ring = bpf_map_lookup_elem(&rings, &cpu);

@@ -14,6 +14,22 @@
 #include "dropledger.h"
 
 /*
+ * The metadata is copied here rather than to the stack: verifiers before 6.18
+ * reject variable-offset stack reads. The slack past DL_META_MAX lets masked
+ * indexes stay in bounds without further checks.
+ */
+struct scratch {
+	__u8 buf[512];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/*
  * An index masked in a way clang cannot drop: older verifiers lose a loop
  * counter's bounds, and clang removes a mask it proves redundant.
  */

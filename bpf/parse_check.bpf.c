@@ -25,17 +25,6 @@ __u8 area[DL_META_MAX];
 __u32 verdict_status;
 __u64 verdict_customer;
 
-struct scratch {
-	__u8 buf[512];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} scratch SEC(".maps");
-
 static __always_inline __u8 check(__u32 m, __u64 *customer)
 {
 	__u32 zero = 0;

@@ -88,8 +88,13 @@ static int limit_this_thread(uint64_t keep, int last)
 	if (syscall(SYS_capget, &header, data) != 0)
 		return -1;
 	set = keep & (data[0].permitted | (uint64_t)data[1].permitted << 32);
-	/* The bounding set first: dropping from it needs CAP_SETPCAP, which capset removes. */
-	for (int cap = 0; cap <= last; cap++) {
+	/*
+	 * The bounding set first: dropping from it needs CAP_SETPCAP, which capset removes.
+	 * Without CAP_SETPCAP (e.g. under a unit that grants only CAP_BPF and CAP_PERFMON)
+	 * it stays as it is: with no_new_privs and empty permitted/inheritable/ambient sets,
+	 * nothing in it can be regained anyway.
+	 */
+	for (int cap = 0; (data[0].effective & (1U << CAP_SETPCAP)) && cap <= last; cap++) {
 		if (keep & (1ULL << cap))
 			continue;
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
