@@ -270,7 +270,7 @@ are noise; the ratios are measured within this one run.
 | ≤ 150 ns exporter CPU per event | $E2E_NS_PER_EVENT ns | $V_CPU |
 | Swift consumer ≥ 0.7× the C consumer | ${CONSUMER_RATIO}× | $V_CONSUMER |
 | 100k-series render ≤ 50 ms, gzip supported | $(printf %.1f "$RENDER_100K") ms; gzip yes | $V_SCRAPE |
-| ≤ 256 MB resident with 1M customers | ingest $MEM_INGEST_MB MB, peak $MEM_PEAK_MB MB (one unbounded render) | $V_MEM |
+| ≤ 256 MB resident with 1M customers | ingest $MEM_INGEST_MB MB, peak $MEM_PEAK_MB MB (one render with the default --max-customers 10000) | $V_MEM |
 
 ## 1. Kernel cost per drop on \`tp_btf/kfree_skb\`
 
@@ -336,7 +336,7 @@ included, median of 5): plain $(kv total_ms <<<"$HTTP_PLAIN") ms / $(kv bytes <<
 
 In process (\`dropledger-bench memory\`): $MEMORY_CUSTOMERS events of distinct customers recorded
 through \`DropBatch\` and published to a \`DropLedger\` every 4096 events (as the consumer does
-per drain), then one \`DropMetrics.render\` of everything (no --max-customers cap).
+per drain), then one \`DropMetrics.render\` as \`serve\` does it (default --max-customers 10000: the top customers by name, the rest summed into \`other\`).
 
 | | MB |
 |---|---|
