@@ -72,6 +72,20 @@ static __always_inline int count(__u32 result)
 }
 
 /* The matching customer for the packet, or NULL; *result says why not. */
+/* Steps over one VLAN tag if *proto says there is one; false if the frame ends inside it. */
+static __always_inline bool skip_vlan_tag(__u16 *proto, void **l3, void *data_end)
+{
+	struct vlan_tag *tag = *l3;
+
+	if (*proto != bpf_htons(ETH_P_8021Q) && *proto != bpf_htons(ETH_P_8021AD))
+		return true;
+	if ((void *)(tag + 1) > data_end)
+		return false;
+	*proto = tag->inner_proto;
+	*l3 = tag + 1;
+	return true;
+}
+
 static __always_inline struct tagger_value *lookup_customer(struct xdp_md *ctx, __u32 *result)
 {
 	void *data = (void *)(long)ctx->data;
@@ -87,23 +101,9 @@ static __always_inline struct tagger_value *lookup_customer(struct xdp_md *ctx, 
 	proto = eth->h_proto;
 	l3 = eth + 1;
 
-	/* Up to two tags: 802.1Q, or 802.1ad outer + 802.1Q inner (QinQ). Unrolled by hand. */
-	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
-		struct vlan_tag *tag = l3;
-
-		if ((void *)(tag + 1) > data_end)
-			return NULL;
-		proto = tag->inner_proto;
-		l3 = tag + 1;
-	}
-	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
-		struct vlan_tag *tag = l3;
-
-		if ((void *)(tag + 1) > data_end)
-			return NULL;
-		proto = tag->inner_proto;
-		l3 = tag + 1;
-	}
+	/* Up to two tags: 802.1Q, or 802.1ad outer + 802.1Q inner (QinQ). */
+	if (!skip_vlan_tag(&proto, &l3, data_end) || !skip_vlan_tag(&proto, &l3, data_end))
+		return NULL;
 
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = l3;

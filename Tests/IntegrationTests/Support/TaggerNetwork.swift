@@ -32,11 +32,7 @@ final class TaggerNetwork {
     deinit { tearDown() }
 
     private func setUp(customerNets: [Int]) throws {
-        for ns in [receiver, sender] {
-            try Command.run(["ip", "netns", "add", ns])
-            try exec(ns, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
-            try exec(ns, ["ip", "link", "set", "lo", "up"])
-        }
+        for ns in [receiver, sender] { try TestNetwork.addQuietNamespace(ns) }
         try Command.run(["ip", "link", "add", dev, "netns", receiver, "type", "veth", "peer", "name", "dlgs", "netns", sender])
         try exec(receiver, ["ip", "addr", "add", "\(receiverAddress)/24", "dev", dev])
         for net in customerNets { try exec(receiver, ["ip", "addr", "add", "10.214.\(net).1/32", "dev", dev]) }

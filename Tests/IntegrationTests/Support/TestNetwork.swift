@@ -29,12 +29,7 @@ final class TestNetwork {
     deinit { tearDown() }
 
     private func setUp() throws {
-        for ns in [receiver, peer] {
-            try Command.run(["ip", "netns", "add", ns])
-            // No IPv6: its neighbour discovery and MLD would add drops the test did not make.
-            try exec(ns, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
-            try exec(ns, ["ip", "link", "set", "lo", "up"])
-        }
+        for ns in [receiver, peer] { try Self.addQuietNamespace(ns) }
         try Command.run(["ip", "link", "add", dev, "netns", receiver, "type", "veth", "peer", "name", "dl1", "netns", peer])
         try exec(receiver, ["ip", "addr", "add", "\(receiverAddress)/24", "dev", dev])
         try exec(peer, ["ip", "addr", "add", "\(peerAddress)/24", "dev", "dl1"])
@@ -42,6 +37,14 @@ final class TestNetwork {
         try exec(peer, ["ip", "link", "set", "dl1", "up"])
         let peerMAC = try exec(peer, ["cat", "/sys/class/net/dl1/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
         try exec(receiver, ["ip", "neigh", "replace", peerAddress, "lladdr", peerMAC, "dev", dev, "nud", "permanent"])
+    }
+
+    /// A new namespace with loopback up and no IPv6: its neighbour discovery and MLD
+    /// would add drops the test did not make.
+    static func addQuietNamespace(_ ns: String) throws {
+        try Command.run(["ip", "netns", "add", ns])
+        try Command.run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
+        try Command.run(["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"])
     }
 
     func tearDown() {
