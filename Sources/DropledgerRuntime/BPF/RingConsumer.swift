@@ -107,12 +107,15 @@ public final class RingConsumer: @unchecked Sendable {
 
     private static let onSample: ring_buffer_sample_fn = { context, data, size in
         guard let context, let data, size >= MemoryLayout<dl_event>.size else { return 0 }
-        let state = Unmanaged<ConsumerState>.fromOpaque(context).takeUnretainedValue()
         let event = data.loadUnaligned(as: dl_event.self)
-        state.batch.record(DropEvent(
-            customer: DropCustomer(status: event.status, id: event.customer),
-            reason: event.reason, location: event.location,
-            ifindex: event.ifindex, netnsInode: event.netns, length: event.len))
+        // The consumer owns the state for as long as the ring buffer exists: no retain
+        // and release per event (they were a tenth of the consumer's time).
+        Unmanaged<ConsumerState>.fromOpaque(context)._withUnsafeGuaranteedRef { state in
+            state.batch.record(DropEvent(
+                customer: DropCustomer(status: event.status, id: event.customer),
+                reason: event.reason, location: event.location,
+                ifindex: event.ifindex, netnsInode: event.netns, length: event.len))
+        }
         return 0
     }
 
