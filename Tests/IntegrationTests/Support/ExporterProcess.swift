@@ -2,7 +2,7 @@ import Foundation
 
 /// A real `dropledger serve` process, listening on an ephemeral loopback port.
 final class ExporterProcess {
-    let process = Process()
+    let process: ChildProcess
     let logURL: URL
     private(set) var port: UInt16 = 0
     /// Runs the exporter and every request through this, e.g. `nsenter --net=...`.
@@ -12,12 +12,10 @@ final class ExporterProcess {
         self.launcher = launcher
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("dropledger-test-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = launcher + [Binaries.dropledger, subcommand, "--web.listen-address", "127.0.0.1:0"] + arguments
+        let command = launcher + [Binaries.dropledger, subcommand, "--web.listen-address", "127.0.0.1:0"] + arguments
         let logFile = try FileHandle(forWritingTo: logURL)
-        process.standardError = logFile
-        process.standardOutput = logFile
-        try process.run()
+        process = try ChildProcess(["/usr/bin/env"] + command, stdout: logFile.fileDescriptor, stderr: logFile.fileDescriptor)
+        try logFile.close()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if let match = log().firstMatch(of: /\ port=(\d+) .*counting drops/), let port = UInt16(match.output.1) {
@@ -28,7 +26,7 @@ final class ExporterProcess {
             Thread.sleep(forTimeInterval: 0.05)
         }
         stop()
-        throw Command.Failure(command: process.arguments!, status: process.terminationStatus, output: log())
+        throw Command.Failure(command: command, status: process.terminationStatus, output: log())
     }
 
     deinit { stop() }
