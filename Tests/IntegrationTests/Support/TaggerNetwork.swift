@@ -73,16 +73,7 @@ final class TaggerNetwork {
     }
 
     /// An nftables input rule in the receiver that drops UDP to `port`.
-    func dropUDP(port: UInt16) throws {
-        try exec(receiver, ["nft", "-f", "-"], input: """
-            table inet dltest {
-              chain input {
-                type filter hook input priority 0; policy accept;
-                udp dport \(port) counter drop
-              }
-            }
-            """)
-    }
+    func dropUDP(port: UInt16) throws { try TestNetwork.dropUDP(in: receiver, port: port) }
 
     /// The XDP programs attached to the device (any mode), as (id, name).
     func xdpPrograms() throws -> [(id: Int, name: String)] {

@@ -57,8 +57,11 @@ final class TestNetwork {
     }
 
     /// An nftables input rule in the receiver that drops UDP to `port`, counting what it drops.
-    func dropUDP(port: UInt16) throws {
-        try exec(receiver, ["nft", "-f", "-"], input: """
+    func dropUDP(port: UInt16) throws { try Self.dropUDP(in: receiver, port: port) }
+
+    /// The same rule in any namespace (the tagger tests' networks use it too).
+    static func dropUDP(in ns: String, port: UInt16) throws {
+        try Command.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input: """
             table inet dltest {
               chain input {
                 type filter hook input priority 0; policy accept;
