@@ -12,7 +12,7 @@ import Logging
 ///         DropMetrics.render time and bytes, gzip on and off, and one real HTTP scrape
 ///         (HTTPServer + curl) of the largest
 ///     dropledger-bench memory CUSTOMERS
-///         resident memory after CUSTOMERS distinct customers went through DropBatch/DropLedger
+///         resident memory after CUSTOMERS distinct customers went through DrainTally/DropBatch/DropLedger
 ///
 /// Output is `key=value` lines for the script to tabulate. No assertions on timing.
 @main
@@ -124,12 +124,17 @@ enum Bench {
         let before = status("VmRSS")
         let start = now()
         let ledger = DropLedger()
+        let tally = DrainTally()
         var batch = DropBatch()
         for i in 0 ..< customers {
-            batch.record(DropEvent(customer: .id(UInt64(1_000_000 + i)), reason: 2, length: 64))
-            // The consumer publishes once per drain; 4096 events is a small drain.
-            if i % 4096 == 4095 { ledger.publish(&batch) }
+            tally.record(status: 0, id: UInt64(1_000_000 + i), reason: 2, location: 0, ifindex: 0, netnsInode: 0, length: 64)
+            // As the consumer: flush the tally and publish once per drain; 4096 events is a small drain.
+            if i % 4096 == 4095 {
+                tally.flush(into: &batch)
+                ledger.publish(&batch)
+            }
         }
+        tally.flush(into: &batch)
         ledger.flush(&batch)
         let ingestSeconds = now() - start
         let afterIngest = status("VmRSS")

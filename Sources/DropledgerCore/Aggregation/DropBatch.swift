@@ -11,7 +11,8 @@ public struct DropBatch: Sendable {
 
     public init() {}
 
-    /// One event from a ring buffer.
+    /// One event. The ring consumer counts through a `DrainTally` instead (the same
+    /// counts, flushed here once per drain); this is for single events (tests, tools).
     @inlinable
     public mutating func record(_ event: DropEvent) {
         sites.add(DropSite(event), DropCount(drops: 1, bytes: UInt64(event.length)))
