@@ -19,10 +19,13 @@ public final class Exporter: Sendable {
         public var http: HTTPSettings
         /// `--state-dir`: pin the kernel side there and leave it attached on exit (nil: nothing pinned).
         public var stateDirectory: String?
+        /// SCHED_FIFO priority of the ring consumer thread; 0 keeps normal scheduling.
+        public var consumerPriority: Int32
 
         public init(listenAddress: ListenAddress, telemetryPath: String, reader: DropReaderConfiguration, version: String,
                     trackedCustomers: Int = 100_000, maxCustomers: Int = 10_000, http: HTTPSettings = HTTPSettings(),
-                    stateDirectory: String? = nil) {
+                    stateDirectory: String? = nil, consumerPriority: Int32 = 1) {
+            self.consumerPriority = consumerPriority
             self.stateDirectory = stateDirectory
             self.http = http
             self.trackedCustomers = trackedCustomers
@@ -63,14 +66,26 @@ public final class Exporter: Sendable {
             logger.info(reader.resumed ? "resuming from the state pinned in \(state.path): draining what the kernel counted meanwhile"
                                        : "pinned the program and its maps in \(state.path): they stay attached across restarts")
         }
-        consumer = try RingConsumer(reader: reader, ledger: ledger)
+        consumer = try RingConsumer(reader: reader, ledger: ledger, ringBufferSize: configuration.reader.ringBufferSize)
         try consumer.start()
+        // While injectors or softirqs keep every CPU busy, a normal-priority consumer can wait
+        // longer than a ring takes to fill (bench/RESULTS.md): it preempts them instead. It
+        // sleeps between drains, and the kernel's RT throttling caps it at 95% of a CPU.
+        if let thread = consumer.runningThread, configuration.consumerPriority > 0 {
+            do {
+                try Threads.setRealtimePriority(thread, priority: configuration.consumerPriority)
+            } catch {
+                logger.warning("the ring consumer runs at normal priority, so drop storms may overflow the rings (drops are still counted, without location and device)",
+                               metadata: ["error": "\(error)", "fix": "grant CAP_SYS_NICE, or pass --ringbuf-consumer-priority 0 to silence this"])
+            }
+        }
         endpoints.attach(consumer: consumer, reader: reader)
         self.endpoints = endpoints
         logger.info("counting drops", metadata: [
             "listen": "\(configuration.listenAddress)", "port": "\(server.port)",
             "telemetry_path": "\(configuration.telemetryPath)", "cpus": "\(reader.possibleCPUs)",
             "ringbuf_size": "\(configuration.reader.ringBufferSize)",
+            "consumer_priority": "\(configuration.consumerPriority)",
         ])
     }
 

@@ -34,6 +34,10 @@ struct Serve: ParsableCommand {
             help: "Size of each per-CPU ring buffer: a power of two of at least 4KiB, e.g. 262144, 256KiB, 1MiB.")
     var ringBufferSize: ByteSize = ByteSize(bytes: 256 * 1024)
 
+    @Option(name: .customLong("ringbuf-consumer-priority"),
+            help: "SCHED_FIFO priority (1-99) of the thread that drains the rings, so drop storms that keep every CPU busy do not overflow them; 0 for normal scheduling. Needs CAP_SYS_NICE.")
+    var consumerPriority: Int32 = 1
+
     @Option(name: .customLong("filter.netns"),
             help: "Count only drops in this network namespace (a file such as /run/netns/NAME or /proc/PID/ns/net).")
     var netns: String?
@@ -81,6 +85,9 @@ struct Serve: ParsableCommand {
         if tagInterface == nil && (!prefixFlags.isEmpty || prefixesFile != nil) {
             throw ValidationError("--prefix and --prefixes need --tag INTERFACE")
         }
+        guard (0...99).contains(consumerPriority) else {
+            throw ValidationError("--ringbuf-consumer-priority must be 0 (normal scheduling) or a SCHED_FIFO priority from 1 to 99, got \(consumerPriority)")
+        }
         let size = ringBufferSize.bytes
         guard size >= 4096, size <= 1 << 30, size & (size - 1) == 0 else {
             throw ValidationError("--ringbuf-size must be a power of two between 4KiB and 1GiB, got \(size) bytes")
@@ -115,7 +122,7 @@ struct Serve: ParsableCommand {
             exporter = try Exporter(
                 configuration: .init(listenAddress: address, telemetryPath: telemetryPath, reader: reader,
                                      version: Dropledger.version, trackedCustomers: apiMaxCustomers, maxCustomers: maxCustomers,
-                                     http: httpSettings, stateDirectory: stateDir),
+                                     http: httpSettings, stateDirectory: stateDir, consumerPriority: consumerPriority),
                 logger: logger)
         } catch let error as RuntimeError {
             logger.error("\(error)")

@@ -12,6 +12,8 @@ struct CommandLineTests {
         (["--ringbuf-size", "1000"], "--ringbuf-size must be a power of two"),
         (["--ringbuf-size", "lots"], "ringbuf-size"),
         (["--customer-tlv-type", "300"], "customer-tlv-type"),
+        (["--ringbuf-consumer-priority", "100"], "--ringbuf-consumer-priority must be 0 (normal scheduling) or a SCHED_FIFO priority from 1 to 99, got 100"),
+        (["--ringbuf-consumer-priority", "-1"], "ringbuf-consumer-priority"),
         (["--web.listen-address", "10437"], "has no port"),
         (["--web.listen-address", ":99999"], "larger than 65535"),
         (["--web.telemetry-path", "metrics"], "--web.telemetry-path must be a plain path"),

@@ -51,7 +51,7 @@ import Testing
         let unit = try DeployFiles.text("deploy/systemd/dropledger.service")
         let dropIn = try DeployFiles.text("deploy/systemd/tag.conf")
         for directive in ["NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "DynamicUser=yes",
-                          "CapabilityBoundingSet=CAP_BPF CAP_PERFMON", "EnvironmentFile=-/etc/default/dropledger",
+                          "CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_NICE", "EnvironmentFile=-/etc/default/dropledger",
                           "ExecStart=/usr/local/bin/dropledger serve $DROPLEDGER_ARGS"] {
             #expect(unit.contains("\n" + directive + "\n"), "the unit has \(directive)")
         }
@@ -91,6 +91,9 @@ import Testing
             .trimmingCharacters(in: .whitespacesAndNewlines) == "nobody")
         #expect(try exporter.get("/-/ready").status == 200)
         #expect(try exporter.get("/-/healthy").status == 200)
+        // CAP_SYS_NICE was enough for the ring consumer's SCHED_FIFO.
+        #expect(try PrivilegeTests.schedulingPolicies(exporter.process.processIdentifier).filter { $0.policy == 1 }.count == 1)
+        #expect(!exporter.log().contains("runs at normal priority"), "\(exporter.log())")
         // A datagram to a closed loopback port: a NO_SOCKET drop, no metadata (customer none).
         let closed = try freeLoopbackPort()
         let deadline = Date().addingTimeInterval(10)
@@ -128,7 +131,7 @@ import Testing
         #expect(lookup(container, "securityContext.privileged") as? Bool == false)
         #expect(lookup(container, "securityContext.allowPrivilegeEscalation") as? Bool == false)
         #expect(Set(lookup(container, "securityContext.capabilities.add") as? [String] ?? [])
-            == ["BPF", "PERFMON", "NET_ADMIN", "SYS_RESOURCE"])
+            == ["BPF", "PERFMON", "NET_ADMIN", "SYS_RESOURCE", "SYS_NICE"])
         #expect(lookup(container, "securityContext.capabilities.drop") as? [String] == ["ALL"])
         for resource in ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"] {
             #expect(lookup(container, "resources." + resource) != nil, "no \(resource)")

@@ -20,6 +20,17 @@ struct PrivilegeTests {
         return result
     }
 
+    /// Each thread's name, SCHED_* policy and real-time priority (fields 41 and 40 of its stat file).
+    static func schedulingPolicies(_ pid: Int32) throws -> [(name: String, policy: Int, priority: Int)] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").map { task in
+            let stat = try String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8)
+            let name = stat[stat.index(after: stat.firstIndex(of: "(")!)..<stat.lastIndex(of: ")")!]
+            // Fields from the third on, after the parenthesised name.
+            let fields = stat[stat.index(stat.lastIndex(of: ")")!, offsetBy: 2)...].split(separator: " ")
+            return (String(name), Int(fields[41 - 3]) ?? -1, Int(fields[40 - 3]) ?? -1)
+        }
+    }
+
     static func waitForLog(_ exporter: ExporterProcess, _ text: String) {
         let deadline = Date().addingTimeInterval(10)
         while !exporter.log().contains(text) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
@@ -41,6 +52,9 @@ struct PrivilegeTests {
             let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? "?"
             #expect(caps == ["CapInh": 0, "CapPrm": 0, "CapEff": 0, "CapBnd": 0, "CapAmb": 0], "task \(task) \(comm): \(caps)")
         }
+        // The ring consumer, and only it, drains at SCHED_FIFO priority 1 (set before the drop).
+        let realtime = try Self.schedulingPolicies(pid).filter { $0.policy != 0 }
+        #expect(realtime.count == 1 && realtime.first?.policy == 1 && realtime.first?.priority == 1, "\(realtime)")
         // The namespace helper: CAP_SYS_ADMIN and nothing else.
         let children = try String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
             .split(separator: " ").compactMap { Int32($0) }
@@ -74,5 +88,23 @@ struct PrivilegeTests {
             while kill(child, 0) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             #expect(kill(child, 0) != 0, "helper \(child) outlived the exporter")
         }
+    }
+
+    /// `--ringbuf-consumer-priority 0` keeps every thread at normal scheduling; without
+    /// CAP_SYS_NICE the exporter says so, names the fix and counts all the same.
+    @Test func consumerPriorityIsOptional() throws {
+        let normal = try ExporterProcess(arguments: ["--ringbuf-consumer-priority", "0"])
+        Self.waitForLog(normal, "dropped capabilities")
+        #expect(try Self.schedulingPolicies(normal.process.processIdentifier).allSatisfy { $0.policy == 0 })
+        #expect(!normal.log().contains("normal priority"))
+        #expect(normal.stop() == 0)
+
+        let withoutNice = try ExporterProcess(arguments: [], launcher: ["setpriv", "--bounding-set=-sys_nice", "--inh-caps=-sys_nice"])
+        Self.waitForLog(withoutNice, "dropped capabilities")
+        #expect(try Self.schedulingPolicies(withoutNice.process.processIdentifier).allSatisfy { $0.policy == 0 })
+        #expect(withoutNice.log().contains("the ring consumer runs at normal priority"), "\(withoutNice.log())")
+        #expect(withoutNice.log().contains("grant CAP_SYS_NICE"))
+        #expect(try withoutNice.get("/-/ready").status == 200)
+        #expect(withoutNice.stop() == 0)
     }
 }

@@ -10,6 +10,8 @@ public final class RingConsumer: @unchecked Sendable {
     private let reader: KernelDropReader
     private let ledger: DropLedger
     private let drainIntervalMilliseconds: Int32
+    /// Events (with their 8-byte ring headers) that fill a quarter of one ring.
+    private let quarterRingEvents: UInt64
     private let foldIntervalNanoseconds: UInt64
     private let ringBuffer: OpaquePointer
     private let state: ConsumerState
@@ -17,16 +19,19 @@ public final class RingConsumer: @unchecked Sendable {
     private let unrecordedDrops = Atomic<UInt64>(0)
     private var thread: pthread_t?
 
-    /// What the ring callback writes to; touched by the consumer thread only.
+    /// What the consumer thread accumulates; touched by that thread only.
     private final class ConsumerState {
+        /// What the ring callback writes to, emptied into `batch` after every drain.
+        let tally = DrainTally()
         var batch = DropBatch()
         var folder: FallbackFolder
         init(folder: FallbackFolder) { self.folder = folder }
     }
 
-    public init(reader: KernelDropReader, ledger: DropLedger,
+    public init(reader: KernelDropReader, ledger: DropLedger, ringBufferSize: UInt32 = 256 * 1024,
                 drainInterval: Duration = .milliseconds(50), foldInterval: Duration = .seconds(1)) throws {
         self.reader = reader
+        quarterRingEvents = UInt64(ringBufferSize) / 4 / UInt64(MemoryLayout<dl_event>.size + 8)
         self.ledger = ledger
         drainIntervalMilliseconds = Int32(drainInterval.components.seconds * 1000
                                           + drainInterval.components.attoseconds / 1_000_000_000_000_000)
@@ -35,7 +40,8 @@ public final class RingConsumer: @unchecked Sendable {
         // A restart with a state directory: what earlier runs folded is not new.
         state = ConsumerState(folder: FallbackFolder(baseline: FallbackMaps.readFolded(reader.foldedFD)))
 
-        let context = Unmanaged.passUnretained(state).toOpaque()
+        // `state` keeps the tally alive for as long as the ring buffer.
+        let context = state.tally.context
         guard let first = reader.ringFDs.first,
               let ringBuffer = ring_buffer__new(first, RingConsumer.onSample, context, nil) else {
             throw RuntimeError("setting up the ring buffer consumer", errno: .init(rawValue: Glibc.errno))
@@ -62,6 +68,9 @@ public final class RingConsumer: @unchecked Sendable {
         thread = try Threads.start { [self] in run() }
     }
 
+    /// The consumer's thread while it runs (for its scheduling priority).
+    var runningThread: pthread_t? { thread }
+
     /// Detaches the program, drains what the rings and maps still hold, and waits
     /// for the thread: after this every drop the program saw is in the ledger.
     public func stop() {
@@ -74,18 +83,28 @@ public final class RingConsumer: @unchecked Sendable {
 
     private func run() {
         var lastFold = Self.now()
+        var lastDrain = lastFold
         while running.load(ordering: .acquiring) {
             // Woken early by the kernel only when a ring passes its fill threshold.
-            _ = ring_buffer__poll(ringBuffer, drainIntervalMilliseconds)
-            _ = ring_buffer__consume(ringBuffer)
+            let polled = ring_buffer__poll(ringBuffer, drainIntervalMilliseconds)
+            let consumed = ring_buffer__consume(ringBuffer)
+            state.tally.flush(into: &state.batch)
             let now = Self.now()
+            let pause = Self.pauseNanoseconds(events: UInt64(max(polled, 0)) + UInt64(max(consumed, 0)),
+                                              over: now &- lastDrain, quarterRing: quarterRingEvents)
+            lastDrain = now
             if now &- lastFold >= foldIntervalNanoseconds {
                 foldFallback()
                 lastFold = now
             }
             ledger.publish(&state.batch, at: WallClock.now())
+            if pause > 0 {
+                var interval = timespec(tv_sec: 0, tv_nsec: Int(pause))
+                nanosleep(&interval, nil)
+            }
         }
         _ = ring_buffer__consume(ringBuffer)
+        state.tally.flush(into: &state.batch)
         foldFallback()
         ledger.flush(&state.batch, at: WallClock.now())
     }
@@ -108,16 +127,27 @@ public final class RingConsumer: @unchecked Sendable {
     private static let onSample: ring_buffer_sample_fn = { context, data, size in
         guard let context, let data, size >= MemoryLayout<dl_event>.size else { return 0 }
         let event = data.loadUnaligned(as: dl_event.self)
-        // The consumer owns the state for as long as the ring buffer exists: no retain
-        // and release per event (they were a tenth of the consumer's time).
-        Unmanaged<ConsumerState>.fromOpaque(context)._withUnsafeGuaranteedRef { state in
-            state.batch.record(DropEvent(
-                customer: DropCustomer(status: event.status, id: event.customer),
-                reason: event.reason, location: event.location,
-                ifindex: event.ifindex, netnsInode: event.netns, length: event.len))
-        }
+        // Straight from the record into the tally's table, through its raw context: no
+        // intermediate event or site values, no reference counting per event.
+        DrainTally.record(into: context, status: event.status, id: event.customer, reason: event.reason,
+                          location: event.location, ifindex: event.ifindex, netnsInode: event.netns, length: event.len)
         return 0
     }
+
+    /// How long to wait before the next drain, after `events` came in `elapsed` ns.
+    /// A ring's epoll readiness is level-triggered: during a storm the next poll returns
+    /// at once, and the thread would drain a handful of events at a time at real-time
+    /// priority. So it waits until, at the rate just seen, one ring would be a quarter
+    /// full (as if every event came from one CPU), but at most 0.5 ms: scheduling
+    /// delays on a busy machine come on top (longer pauses overflowed 256 KiB rings at
+    /// 1.6M drops/s in `make bench`; shorter ones cost more CPU). None when idle.
+    static func pauseNanoseconds(events: UInt64, over elapsed: UInt64, quarterRing: UInt64) -> UInt64 {
+        guard events > 0 else { return 0 }
+        let (product, overflow) = elapsed.multipliedReportingOverflow(by: quarterRing)
+        return min(max(overflow ? maximumPause : product / events, 100_000), maximumPause)
+    }
+
+    static let maximumPause: UInt64 = 500_000
 
     private static func now() -> UInt64 {
         var ts = timespec()

@@ -22,3 +22,16 @@ enum Threads {
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 }
+
+extension Threads {
+    /// Moves a thread to SCHED_FIFO at `priority` (1-99); 0 leaves it at normal scheduling.
+    /// Needs CAP_SYS_NICE: without it this throws and the thread keeps its priority.
+    static func setRealtimePriority(_ thread: pthread_t, priority: Int32) throws {
+        guard priority > 0 else { return }
+        var parameters = sched_param(sched_priority: priority)
+        let err = pthread_setschedparam(thread, SCHED_FIFO, &parameters)
+        if err != 0 {
+            throw RuntimeError("setting SCHED_FIFO priority \(priority) on the ring consumer", errno: .init(rawValue: err))
+        }
+    }
+}
