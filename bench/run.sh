@@ -120,13 +120,21 @@ for _ in $(seq 100); do grep -q hashcount "$TMP/attach.out" && break; sleep 0.05
 FLOOR_ID=$(awk '$1 == "floor" { print $2 }' "$TMP/attach.out")
 HASH_ID=$(awk '$1 == "hashcount" { print $2 }' "$TMP/attach.out")
 BPFTRACE_ROW="| bpftrace \`count()\` by reason | not installed: row skipped | |"
-sysctl -qw kernel.bpf_stats_enabled=1
 declare -A before after
-for id in $DL_ID $FLOOR_ID $HASH_ID; do before[$id]=$(prog_stats $id); done
-INJECT1_SECONDS=$(inject_all "$KERNEL_DROPS_PER_CPU")
-for id in $DL_ID $FLOOR_ID $HASH_ID; do after[$id]=$(prog_stats $id); done
+# Injects a batch of drops with the stats of these programs taken around it; sets BATCH_SECONDS.
+measured_batch() {
+	local id
+	for id in "$@"; do before[$id]=$(prog_stats $id); done
+	BATCH_SECONDS=$(inject_all "$KERNEL_DROPS_PER_CPU")
+	for id in "$@"; do after[$id]=$(prog_stats $id); done
+}
+# "ns/run runs" of a program over the last batch it was measured in.
 ns_per_run() { awk -v b="${before[$1]}" -v a="${after[$1]}" 'BEGIN { split(b, x, " "); split(a, y, " ");
 	printf "%.1f %d", (y[1] - x[1]) / (y[2] - x[2]), y[2] - x[2] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+sysctl -qw kernel.bpf_stats_enabled=1
+measured_batch $DL_ID $FLOOR_ID $HASH_ID
+INJECT1_SECONDS=$BATCH_SECONDS
 read -r DL_NS DL_RUNS <<<"$(ns_per_run $DL_ID)"
 read -r FLOOR_NS FLOOR_RUNS <<<"$(ns_per_run $FLOOR_ID)"
 read -r HASH_NS HASH_RUNS <<<"$(ns_per_run $HASH_ID)"
@@ -139,14 +147,10 @@ if command -v bpftrace >/dev/null; then
 	sleep 3
 	BT_ID=$(bpftool prog show | awk -F'[: ]+' '/tracepoint/ && /kfree_skb/ { id = $1 } END { print id }')
 	if [ -n "$BT_ID" ]; then
-		before[$BT_ID]=$(prog_stats $BT_ID)
-		before[$FLOOR_ID]=$(prog_stats $FLOOR_ID)
-		inject_all "$KERNEL_DROPS_PER_CPU" >/dev/null
-		after[$BT_ID]=$(prog_stats $BT_ID)
-		after[$FLOOR_ID]=$(prog_stats $FLOOR_ID)
+		measured_batch $BT_ID $FLOOR_ID
 		read -r BT_NS _ <<<"$(ns_per_run $BT_ID)"
 		read -r BT_FLOOR _ <<<"$(ns_per_run $FLOOR_ID)"
-		BPFTRACE_ROW="| bpftrace \`count()\` by reason (classic tracepoint; second batch, floor $BT_FLOOR ns then) | $BT_NS | $(awk -v a="$BT_NS" -v b="$BT_FLOOR" 'BEGIN { printf "%.2f×", a / b }') |"
+		BPFTRACE_ROW="| bpftrace \`count()\` by reason (classic tracepoint; second batch, floor $BT_FLOOR ns then) | $BT_NS | $(ratio "$BT_NS" "$BT_FLOOR")× |"
 	fi
 	kill "$BT_PID"; wait "$BT_PID" 2>/dev/null || true
 fi
@@ -155,8 +159,8 @@ exec 3>&-
 wait "$ATTACH_PID" || true
 HASH_DROPS=$(awk '$1 == "hashcount_drops" { print $2 }' "$TMP/attach.out")
 stop_exporter
-DL_RATIO=$(awk -v a="$DL_NS" -v b="$FLOOR_NS" 'BEGIN { printf "%.2f", a / b }')
-HASH_RATIO=$(awk -v a="$HASH_NS" -v b="$FLOOR_NS" 'BEGIN { printf "%.2f", a / b }')
+DL_RATIO=$(ratio "$DL_NS" "$FLOOR_NS")
+HASH_RATIO=$(ratio "$HASH_NS" "$FLOOR_NS")
 
 # Programs run in attach order, and the first one to read the skb pays for its cold cache
 # line. Above, that is dropledger (the hash counter runs after it); here a program that only
@@ -173,9 +177,7 @@ FLOOR2_ID=$(awk '$1 == "floor" { print $2 }' "$TMP/touch.out")
 start_exporter
 DL2_ID=$(exporter_prog_id)
 sysctl -qw kernel.bpf_stats_enabled=1
-for id in $DL2_ID $FLOOR2_ID $TOUCH_ID; do before[$id]=$(prog_stats $id); done
-inject_all "$KERNEL_DROPS_PER_CPU" >/dev/null
-for id in $DL2_ID $FLOOR2_ID $TOUCH_ID; do after[$id]=$(prog_stats $id); done
+measured_batch $DL2_ID $FLOOR2_ID $TOUCH_ID
 sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 exec 4>&-
 wait "$TOUCH_PID" || true
@@ -183,8 +185,8 @@ stop_exporter
 read -r DL2_NS DL2_RUNS <<<"$(ns_per_run $DL2_ID)"
 read -r FLOOR2_NS FLOOR2_RUNS <<<"$(ns_per_run $FLOOR2_ID)"
 read -r TOUCH_NS TOUCH_RUNS <<<"$(ns_per_run $TOUCH_ID)"
-DL2_RATIO=$(awk -v a="$DL2_NS" -v b="$FLOOR2_NS" 'BEGIN { printf "%.2f", a / b }')
-TOUCH_RATIO=$(awk -v a="$TOUCH_NS" -v b="$FLOOR2_NS" 'BEGIN { printf "%.2f", a / b }')
+DL2_RATIO=$(ratio "$DL2_NS" "$FLOOR2_NS")
+TOUCH_RATIO=$(ratio "$TOUCH_NS" "$FLOOR2_NS")
 
 # ---- 2. end to end at the maximum injectable rate ----
 E2E_TOTAL=$((E2E_DROPS_PER_CPU * CPUS))
@@ -241,7 +243,7 @@ done
 median() { sort -g "$1" | awk '{ v[NR] = $1 } END { printf "%.0f", v[int((NR + 1) / 2)] }'; }
 C_RATE=$(median "$TMP/c.txt")
 SWIFT_RATE=$(median "$TMP/swift.txt")
-CONSUMER_RATIO=$(awk -v a="$SWIFT_RATE" -v b="$C_RATE" 'BEGIN { printf "%.2f", a / b }')
+CONSUMER_RATIO=$(ratio "$SWIFT_RATE" "$C_RATE")
 C_ALL=$(paste -sd/ "$TMP/c.txt" | awk -F/ '{ for (i = 1; i <= NF; i++) printf "%s%.1f", (i > 1 ? ", " : ""), $i / 1e6 }')
 SWIFT_ALL=$(paste -sd/ "$TMP/swift.txt" | awk -F/ '{ for (i = 1; i <= NF; i++) printf "%s%.1f", (i > 1 ? ", " : ""), $i / 1e6 }')
 

@@ -71,7 +71,7 @@ public final class Exporter: Sendable {
         // While injectors or softirqs keep every CPU busy, a normal-priority consumer can wait
         // longer than a ring takes to fill (bench/RESULTS.md): it preempts them instead. It
         // sleeps between drains, and the kernel's RT throttling caps it at 95% of a CPU.
-        if let thread = consumer.runningThread, configuration.consumerPriority > 0 {
+        if let thread = consumer.runningThread {
             do {
                 try Threads.setRealtimePriority(thread, priority: configuration.consumerPriority)
             } catch {

@@ -110,16 +110,14 @@ public final class DrainTally {
 
     /// Counts `count` at `site` (not an event: `events` is unchanged).
     public func add(_ site: DropSite, _ count: DropCount) {
-        let (customer, kind) = Self.pack(site.customer)
-        Self.add(table, customer: customer, location: site.location, kindReason: UInt64(site.reason) | kind << 32,
-                 device: UInt64(site.ifindex) | UInt64(site.netnsInode) << 32, drops: count.drops, bytes: count.bytes)
+        let key = Self.pack(site)
+        Self.add(table, customer: key.customer, location: site.location, kindReason: key.kindReason,
+                 device: key.device, drops: count.drops, bytes: count.bytes)
     }
 
     /// The counts of `site` since the last flush.
     public subscript(site: DropSite) -> DropCount? {
-        let (customer, kind) = Self.pack(site.customer)
-        let kindReason = UInt64(site.reason) | kind << 32
-        let device = UInt64(site.ifindex) | UInt64(site.netnsInode) << 32
+        let (customer, kindReason, device) = Self.pack(site)
         let t = table.pointee
         var index = Int(truncatingIfNeeded: Self.hash(customer, site.location, kindReason, device, t.seed)) & t.mask
         while true {
@@ -222,13 +220,15 @@ public final class DrainTally {
         return slots
     }
 
-    private static func pack(_ customer: DropCustomer) -> (customer: UInt64, kind: UInt64) {
-        switch customer {
+    /// A site's key words but its location (see `Slot`).
+    private static func pack(_ site: DropSite) -> (customer: UInt64, kindReason: UInt64, device: UInt64) {
+        let (customer, kind): (UInt64, UInt64) = switch site.customer {
         case .id(let id): (id, 1)
         case .none: (0, 2)
         case .invalid: (0, 3)
         case .other: (0, 4)
         }
+        return (customer, UInt64(site.reason) | kind << 32, UInt64(site.ifindex) | UInt64(site.netnsInode) << 32)
     }
 
     private static func site(_ slot: Slot) -> DropSite {

@@ -10,7 +10,7 @@ public final class RingConsumer: @unchecked Sendable {
     private let reader: KernelDropReader
     private let ledger: DropLedger
     private let drainIntervalMilliseconds: Int32
-    /// Events (with their 8-byte ring headers) that fill a quarter of one ring.
+    /// Events (with their ring headers) that fill a quarter of one ring.
     private let quarterRingEvents: UInt64
     private let foldIntervalNanoseconds: UInt64
     private let ringBuffer: OpaquePointer
@@ -31,7 +31,7 @@ public final class RingConsumer: @unchecked Sendable {
     public init(reader: KernelDropReader, ledger: DropLedger, ringBufferSize: UInt32 = 256 * 1024,
                 drainInterval: Duration = .milliseconds(50), foldInterval: Duration = .seconds(1)) throws {
         self.reader = reader
-        quarterRingEvents = UInt64(ringBufferSize) / 4 / UInt64(MemoryLayout<dl_event>.size + 8)
+        quarterRingEvents = UInt64(ringBufferSize) / 4 / UInt64(MemoryLayout<dl_event>.size + Int(BPF_RINGBUF_HDR_SZ))
         self.ledger = ledger
         drainIntervalMilliseconds = Int32(drainInterval.components.seconds * 1000
                                           + drainInterval.components.attoseconds / 1_000_000_000_000_000)
