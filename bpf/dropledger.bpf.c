@@ -2,7 +2,7 @@
 /*
  * dropledger: attribute every dropped skb to the customer named in its
  * metadata TLV area (../shared/docs/metadata-tlv.md) and hand it to user space
- * through one ring buffer per CPU.
+ * through one ring per CPU.
  */
 #include <stdbool.h>
 #include "kernel_types.h"
@@ -11,24 +11,11 @@
 #include <bpf/bpf_core_read.h>
 #include "dropledger.h"
 #include "metadata_read.h"
+#include "event_ring.h"
 
 /* Load-time configuration, set by user space before load. */
 const volatile __u8 customer_tlv_type = 1;
 const volatile __u32 netns_filter = 0;    /* count only this netns inode; 0 = all */
-const volatile __u64 wakeup_bytes = 1;    /* wake the consumer once a ring holds this much */
-
-struct ring {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);      /* template; user space sets the real size */
-};
-
-/* One ring per possible CPU, so producers never contend on a ring's lock. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);               /* user space sets the number of possible CPUs */
-	__type(key, __u32);
-	__array(values, struct ring);
-} rings SEC(".maps");
 
 /* Counts of drops whose ring was full, so no drop goes uncounted. */
 struct {
@@ -72,14 +59,11 @@ static __always_inline bool count_in(void *map, const void *key, __u32 len)
 	return true;
 }
 
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+static __always_inline int record_drop(struct sk_buff *skb, void *location, enum skb_drop_reason reason, bool direct)
 {
 	struct net_device *dev = skb->dev;
-	__u32 ifindex = 0, netns = 0, len = skb->len, cpu;
+	__u32 ifindex = 0, netns = 0, len = skb->len;
 	__u64 customer = 0;
-	struct dl_event *e;
-	void *ring;
 	__u8 status;
 
 	/* Older kernels send freed-not-dropped skbs through this tracepoint too. */
@@ -93,35 +77,10 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	if (netns_filter && netns != netns_filter)
 		return 0;
 
-	status = classify(skb, &customer_tlv_type, &customer);
-
-	cpu = bpf_get_smp_processor_id();
-	ring = bpf_map_lookup_elem(&rings, &cpu);
-	if (ring) {
-		e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
-		if (e) {
-			e->customer = customer;
-			e->location = (__u64)location;
-			e->reason = reason;
-			e->ifindex = ifindex;
-			e->netns = netns;
-			e->len = len;
-			e->status = status;
-			/* No wakeup per event; the consumer drains on a timer and is woken
-			 * early by the one event that takes the ring past wakeup_bytes (the
-			 * reserved record already counts in AVAIL_DATA; this CPU is the ring's
-			 * only producer, so the fill level rises by exactly one record at a
-			 * time and every crossing lands in [wakeup_bytes, + one record)).
-			 * Waking on every event above the threshold instead cost ~250 ns per
-			 * drop here until the consumer caught up: each wakeup is an irq_work
-			 * self-IPI, a VM exit on virtual machines (bench/RESULTS.md). */
-			__u64 over = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) - wakeup_bytes;
-
-			bpf_ringbuf_submit(e, over < sizeof(*e) + BPF_RINGBUF_HDR_SZ ?
-					      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
-			return 0;
-		}
-	}
+	status = direct ? classify_direct(skb, &customer_tlv_type, &customer)
+			: classify_copy(skb, &customer_tlv_type, &customer);
+	if (enqueue(customer, (__u64)location, reason, ifindex, netns, len, status))
+		return 0;
 
 	struct dl_fallback_key key = { .customer = customer, .status = status, .reason = reason };
 	__u32 r = reason, zero = 0;
@@ -133,6 +92,19 @@ int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_re
 	if (lost)
 		*lost += 1;
 	return 0;
+}
+
+/* User space loads exactly one of these two: the first where the kernel allows it. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(on_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	return record_drop(skb, location, reason, true);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(on_kfree_skb_copy, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	return record_drop(skb, location, reason, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

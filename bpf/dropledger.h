@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * The contract between dropledger.bpf.c and user space: the event written to
- * the per-CPU rings and the fallback map's layout. Included by the BPF program
+ * the per-CPU rings, the rings' positions and the fallback map's layout. Included by the BPF program
  * and by the C shim Swift imports, so both sides see the same layout.
  */
 #ifndef DROPLEDGER_H
@@ -17,6 +17,8 @@ enum dl_status {
 /* The kernel caps the XDP/skb metadata area at 252 bytes (metadata-tlv.md). */
 #define DL_META_MAX 252
 
+/* One drop, as the program writes it into its CPU's ring. 64 bytes: one cache line,
+ * so the consumer reading an event never shares a line with the producer writing the next. */
 struct dl_event {
 	__u64 customer;   /* valid when status == DL_STATUS_CUSTOMER */
 	__u64 location;   /* kernel address of the code that dropped the skb */
@@ -25,7 +27,20 @@ struct dl_event {
 	__u32 netns;      /* inode of skb->dev's network namespace, 0 if none */
 	__u32 len;        /* skb->len */
 	__u8 status;      /* enum dl_status */
-	__u8 pad[7];
+	__u8 pad[31];
+};
+
+/*
+ * The positions of one CPU's ring (a single-producer, single-consumer queue of
+ * dl_event in the `events` array): counts of events written and consumed since
+ * the ring was made, never reset; event i is in slot i % ring size. Each on its
+ * own cache line, because each has one writer on a different CPU.
+ */
+struct dl_ring_cursor {
+	__u64 head;       /* written by the BPF program on this CPU only */
+	__u8 pad0[56];
+	__u64 tail;       /* written by the consumer only */
+	__u8 pad1[56];
 };
 
 /* Fallback when a ring is full: per-CPU cumulative counts, never reset by the program. */

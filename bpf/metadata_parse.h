@@ -4,9 +4,10 @@
  * kfree_skb program (dropledger.bpf.c) and the test-only parse_check.bpf.c,
  * so the differential tests run the very code that classifies real drops.
  *
- * `buf` must be a map value of at least 266 bytes (the scratch has 512): the
- * walk masks indexes to 0xff and loads 8 bytes at an entry's value. Bytes past
- * M may hold anything (the per-CPU scratch keeps the previous drop's bytes).
+ * `buf` must be readable for at least 266 bytes: the walk masks indexes to 0xff
+ * and loads 8 bytes at an entry's value. It is either a map value (the scratch
+ * has 512 bytes) or, with bpf_rdonly_cast(), the area in the skb itself (loads
+ * past it read the packet; faults read 0). Bytes past M may hold anything.
  */
 #ifndef DL_METADATA_PARSE_H
 #define DL_METADATA_PARSE_H

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * Finds a dropped skb's metadata area (head + mac_header, or skb_shinfo()->meta_end
- * on kernels that have it, chosen by CO-RE), copies it to the per-CPU scratch and
- * parses it. Shared by the kfree_skb program and the benchmark's reference counter,
- * so both do the same work up to where they differ.
+ * on kernels that have it, chosen by CO-RE) and parses it. Two ways to read it:
+ *
+ * - classify_direct: plain loads through bpf_rdonly_cast(). The verifier turns them
+ *   into fault-safe loads; no helper call. Needs a kernel whose verifier accepts
+ *   casts to void (6.17 and later); user space loads this variant when it can.
+ * - classify_copy: bpf_probe_read_kernel() of meta_len, then of the area into a
+ *   per-CPU scratch. Every supported kernel (6.1 on); a helper call per read.
+ *
+ * Shared by the kfree_skb program and the benchmark's reference counter, so both
+ * do the same work up to where they differ.
  */
 #ifndef DL_METADATA_READ_H
 #define DL_METADATA_READ_H
@@ -12,26 +19,53 @@
 #include <bpf/bpf_core_read.h>
 #include "metadata_parse.h"
 
-static __always_inline __u8 classify(struct sk_buff *skb, const volatile __u8 *customer_type, __u64 *customer)
+/* Weak: on kernels without it, only the copy variant is loaded. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/* The area's end as an offset from skb->head, or -1 when there is none to find. */
+static __always_inline long metadata_end(struct sk_buff *skb, __u32 meta_end_field)
+{
+	if (bpf_core_field_exists(((struct skb_shared_info *)0)->meta_end))
+		return meta_end_field;
+	if (skb->mac_header == (__u16)~0U)
+		return -1;
+	return skb->mac_header;
+}
+
+static __always_inline __u8 classify_direct(struct sk_buff *skb, const volatile __u8 *customer_type, __u64 *customer)
+{
+	unsigned char *head = skb->head;
+	struct skb_shared_info *shinfo =
+		bpf_rdonly_cast(head + skb->end, bpf_core_type_id_kernel(struct skb_shared_info));
+	__u32 m = shinfo->meta_len;
+	long end;
+
+	if (m == 0)
+		return DL_STATUS_NONE;
+	if (m > DL_META_MAX)
+		return DL_STATUS_INVALID;
+	end = metadata_end(skb, bpf_core_field_exists(shinfo->meta_end) ? shinfo->meta_end : 0);
+	if (end < m)
+		return DL_STATUS_INVALID;
+	/* btf_id 0: untrusted read-only memory of any size; loads past the area read
+	 * the packet that follows it (parse_customer never uses those bytes). */
+	return parse_customer(bpf_rdonly_cast(head + end - m, 0), m, customer_type, customer);
+}
+
+static __always_inline __u8 classify_copy(struct sk_buff *skb, const volatile __u8 *customer_type, __u64 *customer)
 {
 	unsigned char *head = skb->head;
 	struct skb_shared_info *shinfo = (void *)(head + skb->end);
-	__u32 zero = 0, m, end;
+	__u32 zero = 0, m;
 	struct scratch *s;
+	long end;
 
 	m = BPF_CORE_READ(shinfo, meta_len);
 	if (m == 0)
 		return DL_STATUS_NONE;
 	if (m > DL_META_MAX)
 		return DL_STATUS_INVALID;
-
-	if (bpf_core_field_exists(shinfo->meta_end)) {
-		end = BPF_CORE_READ(shinfo, meta_end);
-	} else {
-		end = skb->mac_header;
-		if (end == (__u16)~0U)
-			return DL_STATUS_INVALID;
-	}
+	end = metadata_end(skb, bpf_core_field_exists(shinfo->meta_end) ? BPF_CORE_READ(shinfo, meta_end) : 0);
 	if (end < m)
 		return DL_STATUS_INVALID;
 

@@ -19,10 +19,18 @@ struct dropledger_bpf *dl_reader_open(const struct dl_reader_config *config)
 		return NULL;
 	skel->rodata->customer_tlv_type = config->customer_tlv_type;
 	skel->rodata->netns_filter = config->netns_filter;
-	skel->rodata->wakeup_bytes = config->wakeup_bytes;
-	err = bpf_map__set_max_entries(skel->maps.rings, config->ring_count);
+	skel->rodata->ring_shift = config->ring_shift;
+	skel->rodata->wakeup_events = config->wakeup_events;
+	err = bpf_map__set_max_entries(skel->maps.events, config->cpu_count << config->ring_shift);
 	if (!err)
-		err = bpf_map__set_inner_map_fd(skel->maps.rings, config->ring_template_fd);
+		err = bpf_map__set_max_entries(skel->maps.cursors, config->cpu_count);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.doorbells, config->cpu_count);
+	if (!err)
+		err = bpf_map__set_inner_map_fd(skel->maps.doorbells, config->doorbell_template_fd);
+	if (!err)
+		err = bpf_program__set_autoload(config->direct_reads ? skel->progs.on_kfree_skb_copy
+							     : skel->progs.on_kfree_skb, false);
 	if (err) {
 		dropledger_bpf__destroy(skel);
 		errno = -err;
@@ -36,10 +44,24 @@ int dl_reader_load(struct dropledger_bpf *skel) { return dropledger_bpf__load(sk
 int dl_reader_attach(struct dropledger_bpf *skel) { return dropledger_bpf__attach(skel); }
 void dl_reader_detach(struct dropledger_bpf *skel) { dropledger_bpf__detach(skel); }
 void dl_reader_destroy(struct dropledger_bpf *skel) { dropledger_bpf__destroy(skel); }
-int dl_reader_prog_fd(struct dropledger_bpf *skel) { return bpf_program__fd(skel->progs.on_kfree_skb); }
+static struct bpf_program *loaded_program(struct dropledger_bpf *skel)
+{
+	return bpf_program__autoload(skel->progs.on_kfree_skb) ? skel->progs.on_kfree_skb
+							      : skel->progs.on_kfree_skb_copy;
+}
+
+static struct bpf_link *loaded_link(struct dropledger_bpf *skel)
+{
+	return bpf_program__autoload(skel->progs.on_kfree_skb) ? skel->links.on_kfree_skb
+							      : skel->links.on_kfree_skb_copy;
+}
+
+int dl_reader_prog_fd(struct dropledger_bpf *skel) { return bpf_program__fd(loaded_program(skel)); }
 int dl_reader_link_fd(struct dropledger_bpf *skel)
 {
-	return skel->links.on_kfree_skb ? bpf_link__fd(skel->links.on_kfree_skb) : -1;
+	struct bpf_link *link = loaded_link(skel);
+
+	return link ? bpf_link__fd(link) : -1;
 }
 int dl_reader_rodata_fd(struct dropledger_bpf *skel) { return bpf_map__fd(skel->maps.rodata); }
 
@@ -62,7 +84,8 @@ int dl_reader_read_config(int rodata_fd, struct dl_reader_config *config)
 	if (!err) {
 		config->customer_tlv_type = rodata->customer_tlv_type;
 		config->netns_filter = rodata->netns_filter;
-		config->wakeup_bytes = rodata->wakeup_bytes;
+		config->ring_shift = rodata->ring_shift;
+		config->wakeup_events = rodata->wakeup_events;
 	}
 	free(rodata);
 	return err;

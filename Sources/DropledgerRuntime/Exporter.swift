@@ -66,18 +66,18 @@ public final class Exporter: Sendable {
             logger.info(reader.resumed ? "resuming from the state pinned in \(state.path): draining what the kernel counted meanwhile"
                                        : "pinned the program and its maps in \(state.path): they stay attached across restarts")
         }
-        consumer = try RingConsumer(reader: reader, ledger: ledger, ringBufferSize: configuration.reader.ringBufferSize)
+        consumer = try RingConsumer(reader: reader, ledger: ledger)
         try consumer.start()
-        // While injectors or softirqs keep every CPU busy, a normal-priority consumer can wait
-        // longer than a ring takes to fill (bench/RESULTS.md): it preempts them instead. It
-        // sleeps between drains, and the kernel's RT throttling caps it at 95% of a CPU.
-        if let thread = consumer.runningThread {
-            do {
+        // While injectors or softirqs keep a CPU busy, a normal-priority consumer thread can
+        // wait longer than that CPU's ring takes to fill (bench/RESULTS.md): it preempts them
+        // instead. It sleeps between drains, and the kernel's RT throttling caps it at 95% of a CPU.
+        do {
+            for thread in consumer.runningThreads {
                 try Threads.setRealtimePriority(thread, priority: configuration.consumerPriority)
-            } catch {
-                logger.warning("the ring consumer runs at normal priority, so drop storms may overflow the rings (drops are still counted, without location and device)",
-                               metadata: ["error": "\(error)", "fix": "grant CAP_SYS_NICE, or pass --ringbuf-consumer-priority 0 to silence this"])
             }
+        } catch {
+            logger.warning("the ring consumer runs at normal priority, so drop storms may overflow the rings (drops are still counted, without location and device)",
+                           metadata: ["error": "\(error)", "fix": "grant CAP_SYS_NICE, or pass --ringbuf-consumer-priority 0 to silence this"])
         }
         endpoints.attach(consumer: consumer, reader: reader)
         self.endpoints = endpoints
@@ -85,6 +85,8 @@ public final class Exporter: Sendable {
             "listen": "\(configuration.listenAddress)", "port": "\(server.port)",
             "telemetry_path": "\(configuration.telemetryPath)", "cpus": "\(reader.possibleCPUs)",
             "ringbuf_size": "\(configuration.reader.ringBufferSize)",
+            "consumer_threads": "\(consumer.runningThreads.count)",
+            "metadata_reads": "\(reader.resumed ? "as pinned" : reader.directReads ? "direct (bpf_rdonly_cast)" : "bpf_probe_read_kernel")",
             "consumer_priority": "\(configuration.consumerPriority)",
         ])
     }

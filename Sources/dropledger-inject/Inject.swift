@@ -46,6 +46,9 @@ struct Inject: ParsableCommand {
     @Option(help: "UDP payload bytes.")
     var payload: Int = 18
 
+    @Option(help: "Frames handed to the stack at a time, 1 to 256 (the kernel's default: 64).")
+    var batchSize: UInt32 = 64
+
     func run() throws {
         let ifindex = if_nametoindex(interface)
         guard ifindex != 0 else { throw ValidationError("no device \(interface) in this network namespace") }
@@ -65,13 +68,14 @@ struct Inject: ParsableCommand {
             guard let bytes = Hex.decode(meta) else { throw ValidationError("--meta must be hex bytes, got \(meta)") }
             area = bytes
         }
+        guard (1...256).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 256, got \(batchSize)") }
         let frame = UDPFrame(
             destinationMAC: try DeviceAddress.mac(of: interface), sourceMAC: [0x02, 0, 0, 0, 0, 0x01],
             source: srcAddress, destination: dstAddress, sourcePort: sport, destinationPort: dport,
             payloadLength: payload).bytes
         let injector = try FrameInjector()
         for metadata in batch ?? [area] {
-            try injector.inject(frame: frame, metadata: metadata, ifindex: ifindex, count: count)
+            try injector.inject(frame: frame, metadata: metadata, ifindex: ifindex, count: count, batchSize: batchSize)
         }
     }
 }

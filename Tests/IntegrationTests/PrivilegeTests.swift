@@ -20,14 +20,14 @@ struct PrivilegeTests {
         return result
     }
 
-    /// Each thread's name, SCHED_* policy and real-time priority (fields 41 and 40 of its stat file).
-    static func schedulingPolicies(_ pid: Int32) throws -> [(name: String, policy: Int, priority: Int)] {
+    /// Each thread's id, name, SCHED_* policy and real-time priority (fields 41 and 40 of its stat file).
+    static func schedulingPolicies(_ pid: Int32) throws -> [(task: String, name: String, policy: Int, priority: Int)] {
         try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").map { task in
             let stat = try String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8)
             let name = stat[stat.index(after: stat.firstIndex(of: "(")!)..<stat.lastIndex(of: ")")!]
             // Fields from the third on, after the parenthesised name.
             let fields = stat[stat.index(stat.lastIndex(of: ")")!, offsetBy: 2)...].split(separator: " ")
-            return (String(name), Int(fields[41 - 3]) ?? -1, Int(fields[40 - 3]) ?? -1)
+            return (task, String(name), Int(fields[41 - 3]) ?? -1, Int(fields[40 - 3]) ?? -1)
         }
     }
 
@@ -52,9 +52,17 @@ struct PrivilegeTests {
             let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? "?"
             #expect(caps == ["CapInh": 0, "CapPrm": 0, "CapEff": 0, "CapBnd": 0, "CapAmb": 0], "task \(task) \(comm): \(caps)")
         }
-        // The ring consumer, and only it, drains at SCHED_FIFO priority 1 (set before the drop).
+        // The ring consumer's threads, and only they, drain at SCHED_FIFO priority 1 (set before
+        // the drop): one per CPU, each pinned to its own.
         let realtime = try Self.schedulingPolicies(pid).filter { $0.policy != 0 }
-        #expect(realtime.count == 1 && realtime.first?.policy == 1 && realtime.first?.priority == 1, "\(realtime)")
+        #expect(realtime.count == ProcessInfo.processInfo.activeProcessorCount, "\(realtime)")
+        #expect(realtime.allSatisfy { $0.policy == 1 && $0.priority == 1 }, "\(realtime)")
+        let pinned = try realtime.map { thread in
+            try String(contentsOfFile: "/proc/\(pid)/task/\(thread.task)/status", encoding: .utf8)
+                .split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }?
+                .split(separator: "\t").last.map(String.init) ?? "?"
+        }
+        #expect(Set(pinned) == Set((0..<realtime.count).map(String.init)), "consumer threads pinned to \(pinned)")
         // The namespace helper: CAP_SYS_ADMIN and nothing else.
         let children = try String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
             .split(separator: " ").compactMap { Int32($0) }

@@ -62,7 +62,7 @@ struct RestartTests {
         #expect(first.log().contains("stays attached"))
         // Still attached and counting while no exporter runs.
         #expect(try KernelObjects.programs(named: "on_kfree_skb").contains(program))
-        #expect(state.pins.contains("link") && state.pins.contains("folded") && state.pins.contains("ring-0"))
+        #expect(state.pins.contains("link") && state.pins.contains("folded") && state.pins.contains("doorbell-0"))
 
         try network.inject(metadata: Self.area(71), count: 700, port: Self.closedPort)
         try network.inject(metadata: Self.area(72), count: 333, port: Self.closedPort)
@@ -91,12 +91,13 @@ struct RestartTests {
     }
 
     @Test func fallbackMapsCarryWhatTheRingCannotHold() throws {
-        // A 4 KiB ring holds ~100 events: most of each burst goes through the fallback
-        // maps, whose cumulative counts must be folded exactly once across restarts.
+        // A 4 KiB ring holds 64 events: most of each burst (batches of 256 drops in a row, or
+        // a downtime) goes through the fallback maps, whose cumulative counts must be folded
+        // exactly once across restarts.
         let network = try TestNetwork(tag: "rsto")
         let state = StateDir()
         let first = try serve(network, state, ["--ringbuf-size", "4KiB"])
-        try network.inject(metadata: Self.area(256), count: 100_000, port: Self.closedPort)
+        try network.inject(metadata: Self.area(256), count: 100_000, port: Self.closedPort, batchSize: 256)
         #expect(try first.settledSeries(expected: ["256/NO_SOCKET": 100_000]) == ["256/NO_SOCKET": 100_000])
         #expect((try first.metrics()["dropledger_ringbuf_overflow_total"] ?? 0) > 0)
         #expect(first.stop() == 0)

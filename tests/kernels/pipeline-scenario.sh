@@ -30,6 +30,11 @@ start=$(date +%s)
 exporter=$!
 for _ in $(seq 600); do grep -q "counting drops" /tmp/dl.log && break; kill -0 $exporter 2>/dev/null || break; sleep 0.2; done
 grep -q "counting drops" /tmp/dl.log || fail "exporter did not start"
+# Kernels before 6.17 reject bpf_rdonly_cast to void: the exporter must have fallen back.
+reads=$(grep -o 'metadata_reads=[a-z_]*' /tmp/dl.log | head -n 1)
+echo "DL-READS $reads"
+if [[ "$(printf '%s\n' 6.17 "$(uname -r)" | sort -V | head -n 1)" == 6.17 ]]; then want=direct; else want=bpf_probe_read_kernel; fi
+[[ "$reads" == "metadata_reads=$want" ]] || fail "loaded $reads on $(uname -r), expected $want"
 echo "exporter ready after $(( $(date +%s) - start ))s"
 
 inject() { ip netns exec r "$bin/dropledger-inject" --interface dl0 --dst 10.213.0.1 --src 10.213.0.2 "$@" || fail "inject $*"; }

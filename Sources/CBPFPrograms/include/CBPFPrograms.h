@@ -7,6 +7,7 @@
 #define CBPFPROGRAMS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
 #include "../../../bpf/dropledger.h"
@@ -20,9 +21,11 @@ struct inject_bpf;
 struct dl_reader_config {
 	uint8_t customer_tlv_type;
 	uint32_t netns_filter;
-	uint64_t wakeup_bytes;
-	uint32_t ring_count;    /* one ring per possible CPU */
-	int ring_template_fd;   /* one of the rings: the outer map takes inner maps shaped like it */
+	uint32_t ring_shift;     /* each CPU's ring holds 1 << ring_shift events */
+	uint32_t wakeup_events;  /* a ring this full wakes the consumer */
+	uint32_t cpu_count;      /* one ring per possible CPU */
+	bool direct_reads;       /* load on_kfree_skb (bpf_rdonly_cast) rather than on_kfree_skb_copy */
+	int doorbell_template_fd; /* one of the doorbell rings: the outer map takes inner maps shaped like it */
 };
 
 /* Opens the embedded object and applies the load-time configuration. NULL and errno on failure. */
@@ -32,12 +35,24 @@ int dl_reader_load(struct dropledger_bpf *skel);     /* 0 or -errno */
 int dl_reader_attach(struct dropledger_bpf *skel);   /* 0 or -errno */
 void dl_reader_detach(struct dropledger_bpf *skel);  /* stops new events; maps stay readable */
 void dl_reader_destroy(struct dropledger_bpf *skel); /* detaches and closes everything (pins keep theirs) */
-int dl_reader_prog_fd(struct dropledger_bpf *skel);
+int dl_reader_prog_fd(struct dropledger_bpf *skel);  /* the variant that was loaded */
 int dl_reader_link_fd(struct dropledger_bpf *skel);  /* -1 before attach */
 int dl_reader_rodata_fd(struct dropledger_bpf *skel); /* the load-time configuration, e.g. to pin it */
 /* Reads the load-time configuration back from a (pinned) .rodata map: the
- * customer_tlv_type, netns_filter and wakeup_bytes fields of `config`. 0 or -errno. */
+ * customer_tlv_type, netns_filter, ring_shift and wakeup_events fields of `config`. 0 or -errno. */
 int dl_reader_read_config(int rodata_fd, struct dl_reader_config *config);
+
+/* The rings' positions are shared with a BPF program on other CPUs: the tail is
+ * published only after the events behind it were read, the head read before them. */
+static inline uint64_t dl_cursor_load_head(const struct dl_ring_cursor *cursor)
+{
+	return __atomic_load_n(&cursor->head, __ATOMIC_ACQUIRE);
+}
+
+static inline void dl_cursor_store_tail(struct dl_ring_cursor *cursor, uint64_t tail)
+{
+	__atomic_store_n(&cursor->tail, tail, __ATOMIC_RELEASE);
+}
 
 /* ---- the frame injector used by tests and benchmarks ---- */
 

@@ -42,4 +42,10 @@ int dl_netns_helper_start(int *pid);
  * 0 and the name in `name` (IF_NAMESIZE bytes), or -1. Not thread-safe: serialize calls. */
 int dl_netns_helper_ifname(int sock, const char *path, uint32_t ifindex, char *name);
 
+/* CPU sets are macros Swift cannot call. */
+/* The CPUs this process may run on, in increasing order, at most `max` of them. The count, or -1 and errno. */
+int dl_allowed_cpus(int *cpus, int max);
+/* Pins the calling thread to `cpu`. 0 or an errno value. */
+int dl_pin_current_thread(int cpu);
+
 #endif

@@ -15,9 +15,15 @@ public final class KernelDropReader: @unchecked Sendable {
     private let skeleton: OpaquePointer?
     /// Descriptors this object owns besides the skeleton's.
     private let ownedFDs: [Int32]
-    /// One ring per possible CPU, in CPU order.
-    let ringFDs: [Int32]
     let possibleCPUs: Int
+    /// Events per CPU ring (a power of two).
+    let ringEvents: Int
+    /// Every CPU's ring of `dl_event`, CPU after CPU (read-only here).
+    let events: MappedArray
+    /// One `dl_ring_cursor` per CPU: the program moves the heads, the consumer the tails.
+    let cursors: MappedArray
+    /// Per CPU, the small ring buffer whose records wake the consumer of that CPU's ring.
+    let doorbellFDs: [Int32]
     let fallbackFD: Int32
     let fallbackReasonsFD: Int32
     let unrecordedFD: Int32
@@ -28,6 +34,9 @@ public final class KernelDropReader: @unchecked Sendable {
     public let state: StateDirectory?
     /// Whether the program was found attached in the state directory (a restart).
     public let resumed: Bool
+    /// Whether the loaded program reads the metadata with plain loads (`bpf_rdonly_cast`,
+    /// Linux 6.17 on) rather than `bpf_probe_read_kernel`. False when reused from a state.
+    public let directReads: Bool
     private var detached = false
 
     public init(configuration: DropReaderConfiguration, state: StateDirectory? = nil) throws {
@@ -35,12 +44,20 @@ public final class KernelDropReader: @unchecked Sendable {
         let cpus = libbpf_num_possible_cpus()
         guard cpus > 0 else { throw RuntimeError.libbpf("counting possible CPUs", returned: cpus) }
         possibleCPUs = Int(cpus)
+        ringEvents = Int(configuration.ringEvents)
+        // Every CPU's ring is one array map, indexed by a 32-bit key.
+        guard UInt64(cpus) * UInt64(configuration.ringEvents) <= UInt64(UInt32.max) else {
+            throw RuntimeError("--ringbuf-size \(configuration.ringBufferSize) on \(cpus) CPUs is more events than one BPF array holds",
+                               hint: "Use a smaller --ringbuf-size")
+        }
         self.state = state
 
         if let state, state.hasState {
             let reused = try Self.reuse(state, configuration: configuration, cpus: Int(cpus))
             skeleton = nil
-            ringFDs = reused.rings
+            events = reused.events!
+            cursors = reused.cursors!
+            doorbellFDs = reused.doorbells
             fallbackFD = reused.fallback
             fallbackReasonsFD = reused.fallbackReasons
             unrecordedFD = reused.unrecorded
@@ -49,6 +66,7 @@ public final class KernelDropReader: @unchecked Sendable {
             linkFD = reused.link
             ownedFDs = reused.all
             resumed = true
+            directReads = false
             return
         }
         if let state, !state.entries().isEmpty {
@@ -56,39 +74,41 @@ public final class KernelDropReader: @unchecked Sendable {
             try state.removeAll()
         }
 
-        // The rings come first: the outer map is created with one of them as its template.
-        var rings: [Int32] = []
+        // The doorbells come first: the outer map is created with one of them as its template.
+        var doorbells: [Int32] = []
         for cpu in 0..<cpus {
-            let fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "dl_ring", 0, 0, configuration.ringBufferSize, nil)
+            let fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "dl_doorbell", 0, 0, 4096, nil)
             if fd < 0 {
-                for ring in rings { close(ring) }
-                throw RuntimeError.libbpf("creating the ring buffer of CPU \(cpu)", returned: fd,
+                for doorbell in doorbells { close(doorbell) }
+                throw RuntimeError.libbpf("creating the doorbell of CPU \(cpu)", returned: fd,
                                           hint: Privileges.isRoot ? nil : Privileges.hint)
             }
-            rings.append(fd)
+            doorbells.append(fd)
         }
         var config = dl_reader_config(
             customer_tlv_type: configuration.customerTLVType,
             netns_filter: configuration.netnsInode,
-            wakeup_bytes: configuration.wakeupBytes,
-            ring_count: UInt32(cpus),
-            ring_template_fd: rings[0])
-        LibBPFLog.shared.clearRecent()
-        guard let skeleton = dl_reader_open(&config) else {
-            let error = RuntimeError("opening the embedded BPF object", errno: Errno(rawValue: Glibc.errno))
-            for ring in rings { close(ring) }
+            ring_shift: configuration.ringShift,
+            wakeup_events: configuration.wakeupEvents,
+            cpu_count: UInt32(cpus),
+            direct_reads: true,
+            doorbell_template_fd: doorbells[0])
+        let skeleton: OpaquePointer
+        do {
+            skeleton = try Self.load(&config)
+        } catch {
+            for fd in doorbells { close(fd) }
             throw error
         }
+        directReads = config.direct_reads
         let object = dl_reader_object(skeleton)!
         var folded: Int32 = -1
         do {
-            let loaded = dl_reader_load(skeleton)
-            if loaded != 0 { throw KernelSupport.explainLoadFailure(code: loaded) }
-            let outer = try Self.mapFD(object, "rings")
-            for (cpu, fd) in rings.enumerated() {
+            let outer = try Self.mapFD(object, "doorbells")
+            for (cpu, fd) in doorbells.enumerated() {
                 var key = UInt32(cpu), value = fd
                 let err = bpf_map_update_elem(outer, &key, &value, UInt64(BPF_ANY))
-                if err != 0 { throw RuntimeError.libbpf("installing the ring buffer of CPU \(cpu)", returned: err) }
+                if err != 0 { throw RuntimeError.libbpf("installing the doorbell of CPU \(cpu)", returned: err) }
             }
             let attached = dl_reader_attach(skeleton)
             if attached != 0 {
@@ -102,10 +122,10 @@ public final class KernelDropReader: @unchecked Sendable {
                 do {
                     try state.create()
                     try state.pin(dl_reader_rodata_fd(skeleton), as: "config")
-                    for name in ["fallback", "fallback_reasons", "unrecorded", "rings"] {
+                    for name in ["fallback", "fallback_reasons", "unrecorded", "events", "cursors", "doorbells"] {
                         try state.pin(try Self.mapFD(object, name), as: name)
                     }
-                    for (cpu, fd) in rings.enumerated() { try state.pin(fd, as: StateDirectory.ringName(cpu)) }
+                    for (cpu, fd) in doorbells.enumerated() { try state.pin(fd, as: StateDirectory.doorbellName(cpu)) }
                     try state.pin(folded, as: "folded")
                     try state.pin(dl_reader_prog_fd(skeleton), as: "program")
                     try state.pin(dl_reader_link_fd(skeleton), as: "link")  // last: marks the state complete
@@ -114,22 +134,45 @@ public final class KernelDropReader: @unchecked Sendable {
                     throw error
                 }
             }
+            events = try MappedArray(fd: try Self.mapFD(object, "events"),
+                                     length: Int(cpus) * ringEvents * MemoryLayout<dl_event>.stride,
+                                     writable: false, what: "the event rings")
+            cursors = try MappedArray(fd: try Self.mapFD(object, "cursors"),
+                                      length: Int(cpus) * MemoryLayout<dl_ring_cursor>.stride,
+                                      writable: true, what: "the ring positions")
         } catch {
-            for fd in rings { close(fd) }
+            for fd in doorbells { close(fd) }
             if folded >= 0 { close(folded) }
             dl_reader_destroy(skeleton)
             throw error
         }
         self.skeleton = skeleton
-        ringFDs = rings
+        doorbellFDs = doorbells
         fallbackFD = try Self.mapFD(object, "fallback")
         fallbackReasonsFD = try Self.mapFD(object, "fallback_reasons")
         unrecordedFD = try Self.mapFD(object, "unrecorded")
         foldedFD = folded
         programFD = dl_reader_prog_fd(skeleton)
         linkFD = -1
-        ownedFDs = rings + (folded >= 0 ? [folded] : [])
+        ownedFDs = doorbells + (folded >= 0 ? [folded] : [])
         resumed = false
+    }
+
+    /// Opens and loads the object, the direct-read variant first: kernels before 6.17
+    /// reject its casts, and then the copy variant is loaded instead (libbpf's log of the
+    /// first attempt goes to the debug log only). `config.direct_reads` says which loaded.
+    private static func load(_ config: inout dl_reader_config) throws -> OpaquePointer {
+        while true {
+            LibBPFLog.shared.clearRecent()
+            guard let skeleton = dl_reader_open(&config) else {
+                throw RuntimeError("opening the embedded BPF object", errno: Errno(rawValue: Glibc.errno))
+            }
+            let loaded = dl_reader_load(skeleton)
+            if loaded == 0 { return skeleton }
+            dl_reader_destroy(skeleton)
+            if !config.direct_reads || loaded == -EPERM { throw KernelSupport.explainLoadFailure(code: loaded) }
+            config.direct_reads = false
+        }
     }
 
     deinit {
@@ -171,7 +214,8 @@ public final class KernelDropReader: @unchecked Sendable {
     // MARK: - Reusing a state directory
 
     private struct Reused {
-        var rings: [Int32] = []
+        var events: MappedArray?, cursors: MappedArray?
+        var doorbells: [Int32] = []
         var fallback: Int32 = -1, fallbackReasons: Int32 = -1, unrecorded: Int32 = -1
         var folded: Int32 = -1, program: Int32 = -1, link: Int32 = -1
         var all: [Int32] = []
@@ -184,11 +228,21 @@ public final class KernelDropReader: @unchecked Sendable {
             reused.all.append(fd)
             return fd
         }
+        func entries(_ fd: Int32, _ name: String) throws -> UInt32 {
+            var info = bpf_map_info()
+            var length = UInt32(MemoryLayout<bpf_map_info>.size)
+            guard bpf_obj_get_info_by_fd(fd, &info, &length) == 0 else {
+                throw RuntimeError("reading the pinned \(name) in \(state.path)", errno: Errno(rawValue: errno))
+            }
+            return info.max_entries
+        }
         do {
             reused.link = try open("link")
             reused.program = try open("program")
             let config = try open("config")
-            let outer = try open("rings")
+            let events = try open("events")
+            let cursors = try open("cursors")
+            let outer = try open("doorbells")
             reused.fallback = try open("fallback")
             reused.fallbackReasons = try open("fallback_reasons")
             reused.unrecorded = try open("unrecorded")
@@ -216,35 +270,38 @@ public final class KernelDropReader: @unchecked Sendable {
             if stored.netns_filter != configuration.netnsInode {
                 mismatches.append("--filter.netns of inode \(stored.netns_filter) (now \(configuration.netnsInode))")
             }
-            var outerInfo = bpf_map_info()
-            var infoLength = UInt32(MemoryLayout<bpf_map_info>.size)
-            guard bpf_obj_get_info_by_fd(outer, &outerInfo, &infoLength) == 0 else {
-                throw RuntimeError("reading the pinned rings in \(state.path)", errno: Errno(rawValue: errno))
+            let rings = try entries(cursors, "cursors")
+            if rings != UInt32(cpus) {
+                mismatches.append("\(rings) CPUs (now \(cpus))")
             }
-            if outerInfo.max_entries != UInt32(cpus) {
-                mismatches.append("\(outerInfo.max_entries) CPUs (now \(cpus))")
-            }
-            var ringSize: UInt32 = 0
-            for cpu in 0..<min(cpus, Int(outerInfo.max_entries)) {
-                let ring = try open(StateDirectory.ringName(cpu))
-                reused.rings.append(ring)
-                var info = bpf_map_info()
-                var length = UInt32(MemoryLayout<bpf_map_info>.size)
-                var key = UInt32(cpu), innerID: UInt32 = 0
-                guard bpf_obj_get_info_by_fd(ring, &info, &length) == 0,
-                      bpf_map_lookup_elem(outer, &key, &innerID) == 0, innerID == info.id else {
-                    throw RuntimeError("the pinned \(StateDirectory.ringName(cpu)) in \(state.path) is not the ring the program writes",
-                                       hint: "Remove the state with `dropledger cleanup --state-dir \(state.path)`")
-                }
-                ringSize = info.max_entries
-            }
-            if ringSize != configuration.ringBufferSize || stored.wakeup_bytes != configuration.wakeupBytes {
-                mismatches.append("--ringbuf-size \(ringSize) (now \(configuration.ringBufferSize))")
+            let storedSize = (UInt64(1) << stored.ring_shift) * UInt64(MemoryLayout<dl_event>.stride)
+            if stored.ring_shift != configuration.ringShift || stored.wakeup_events != configuration.wakeupEvents {
+                mismatches.append("--ringbuf-size \(storedSize) (now \(configuration.ringBufferSize))")
             }
             if !mismatches.isEmpty {
                 throw RuntimeError("the state in \(state.path) was made with " + mismatches.joined(separator: ", "),
                                    hint: "Start with the same options, or remove the state with `dropledger cleanup --state-dir \(state.path)` (the drops it holds are lost)")
             }
+            for cpu in 0..<cpus {
+                let doorbell = try open(StateDirectory.doorbellName(cpu))
+                reused.doorbells.append(doorbell)
+                var info = bpf_map_info()
+                var length = UInt32(MemoryLayout<bpf_map_info>.size)
+                var key = UInt32(cpu), innerID: UInt32 = 0
+                guard bpf_obj_get_info_by_fd(doorbell, &info, &length) == 0,
+                      bpf_map_lookup_elem(outer, &key, &innerID) == 0, innerID == info.id else {
+                    throw RuntimeError("the pinned \(StateDirectory.doorbellName(cpu)) in \(state.path) is not the doorbell the program rings",
+                                       hint: "Remove the state with `dropledger cleanup --state-dir \(state.path)`")
+                }
+            }
+            guard try entries(events, "events") == UInt32(cpus) << stored.ring_shift else {
+                throw RuntimeError("the pinned events in \(state.path) do not match its configuration",
+                                   hint: "Remove the state with `dropledger cleanup --state-dir \(state.path)`")
+            }
+            reused.events = try MappedArray(fd: events, length: cpus * Int(configuration.ringEvents) * MemoryLayout<dl_event>.stride,
+                                            writable: false, what: "the pinned event rings")
+            reused.cursors = try MappedArray(fd: cursors, length: cpus * MemoryLayout<dl_ring_cursor>.stride,
+                                             writable: true, what: "the pinned ring positions")
             return reused
         } catch {
             for fd in reused.all { close(fd) }

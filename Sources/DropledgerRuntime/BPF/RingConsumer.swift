@@ -1,120 +1,171 @@
 import CBPFPrograms
 import CLibBPF
+import CLinux
 import DropledgerCore
 import Glibc
 import Synchronization
 
-/// Drains every CPU's ring on one thread and feeds the ledger. Also folds in the
+/// Drains the per-CPU rings and feeds the ledger: one thread per CPU the process may
+/// run on, pinned to that CPU, drains that CPU's ring. A CPU's ring fills only while
+/// that CPU runs, so a thread that cannot run (its CPU busy with softirqs, or a virtual
+/// CPU descheduled by the host) is never behind a ring that keeps filling: one thread
+/// for all rings overflowed 1 MiB rings in such stalls (bench/RESULTS.md). The first
+/// thread also drains the rings of CPUs the process may not run on, and folds in the
 /// counts the kernel kept in its fallback maps when a ring was full.
 public final class RingConsumer: @unchecked Sendable {
     private let reader: KernelDropReader
     private let ledger: DropLedger
+    private let lanes: [Lane]
     private let drainIntervalMilliseconds: Int32
-    /// Events (with their ring headers) that fill a quarter of one ring.
-    private let quarterRingEvents: UInt64
     private let foldIntervalNanoseconds: UInt64
-    private let ringBuffer: OpaquePointer
-    private let state: ConsumerState
     private let running = Atomic<Bool>(true)
     private let unrecordedDrops = Atomic<UInt64>(0)
-    private var thread: pthread_t?
+    private var threads: [pthread_t] = []
 
-    /// What the consumer thread accumulates; touched by that thread only.
-    private final class ConsumerState {
-        /// What the ring callback writes to, emptied into `batch` after every drain.
+    /// What one thread drains and accumulates; touched by that thread only (after `init`).
+    private final class Lane: @unchecked Sendable {
+        /// The CPU the thread is pinned to.
+        let cpu: Int
+        /// The rings it drains: its CPU's, and for the first lane those without a lane.
+        let rings: [Int]
+        /// Waits on the rings' doorbells: the program rings one when its ring passes a quarter full.
+        let doorbells: OpaquePointer
+        /// What the drains count into, emptied into `batch` after every drain.
         let tally = DrainTally()
         var batch = DropBatch()
-        var folder: FallbackFolder
-        init(folder: FallbackFolder) { self.folder = folder }
+        /// The first lane's only.
+        var folder: FallbackFolder?
+
+        init(cpu: Int, rings: [Int], doorbells: OpaquePointer, folder: FallbackFolder?) {
+            self.cpu = cpu
+            self.rings = rings
+            self.doorbells = doorbells
+            self.folder = folder
+        }
+
+        deinit { ring_buffer__free(doorbells) }
     }
 
-    public init(reader: KernelDropReader, ledger: DropLedger, ringBufferSize: UInt32 = 256 * 1024,
+    public init(reader: KernelDropReader, ledger: DropLedger,
                 drainInterval: Duration = .milliseconds(50), foldInterval: Duration = .seconds(1)) throws {
         self.reader = reader
-        quarterRingEvents = UInt64(ringBufferSize) / 4 / UInt64(MemoryLayout<dl_event>.size + Int(BPF_RINGBUF_HDR_SZ))
         self.ledger = ledger
         drainIntervalMilliseconds = Int32(drainInterval.components.seconds * 1000
                                           + drainInterval.components.attoseconds / 1_000_000_000_000_000)
         foldIntervalNanoseconds = UInt64(foldInterval.components.seconds) * 1_000_000_000
             + UInt64(foldInterval.components.attoseconds / 1_000_000_000)
-        // A restart with a state directory: what earlier runs folded is not new.
-        state = ConsumerState(folder: FallbackFolder(baseline: FallbackMaps.readFolded(reader.foldedFD)))
 
-        // `state` keeps the tally alive for as long as the ring buffer.
-        let context = state.tally.context
-        guard let first = reader.ringFDs.first,
-              let ringBuffer = ring_buffer__new(first, RingConsumer.onSample, context, nil) else {
-            throw RuntimeError("setting up the ring buffer consumer", errno: .init(rawValue: Glibc.errno))
+        var allowed = [Int32](repeating: 0, count: reader.possibleCPUs)
+        let count = dl_allowed_cpus(&allowed, Int32(allowed.count))
+        guard count > 0 else {
+            throw RuntimeError("reading the CPUs this process may run on", errno: .init(rawValue: Glibc.errno))
         }
-        self.ringBuffer = ringBuffer
-        for fd in reader.ringFDs.dropFirst() {
-            let err = ring_buffer__add(ringBuffer, fd, RingConsumer.onSample, context)
-            if err != 0 {
-                ring_buffer__free(ringBuffer)
-                throw RuntimeError.libbpf("adding a ring to the consumer", returned: err)
+        let cpus = allowed.prefix(Int(count)).map(Int.init)
+        let orphans = (0..<reader.possibleCPUs).filter { !cpus.contains($0) }
+        var lanes: [Lane] = []
+        for (index, cpu) in cpus.enumerated() {
+            let rings = index == 0 ? [cpu] + orphans : [cpu]
+            // The doorbells' records only wake the thread; the rings hold the events.
+            guard let doorbells = ring_buffer__new(reader.doorbellFDs[rings[0]], { _, _, _ in 0 }, nil, nil) else {
+                throw RuntimeError("setting up the wakeups of CPU \(cpu)'s ring", errno: .init(rawValue: Glibc.errno))
             }
+            for ring in rings.dropFirst() {
+                let err = ring_buffer__add(doorbells, reader.doorbellFDs[ring], { _, _, _ in 0 }, nil)
+                if err != 0 {
+                    ring_buffer__free(doorbells)
+                    throw RuntimeError.libbpf("setting up the wakeups of CPU \(ring)'s ring", returned: err)
+                }
+            }
+            // A restart with a state directory: what earlier runs folded is not new.
+            let folder = index == 0 ? FallbackFolder(baseline: FallbackMaps.readFolded(reader.foldedFD)) : nil
+            lanes.append(Lane(cpu: cpu, rings: rings, doorbells: doorbells, folder: folder))
         }
+        self.lanes = lanes
     }
 
     deinit {
         stop()
-        ring_buffer__free(ringBuffer)
     }
 
     /// Drops that fitted neither a ring nor a fallback map (kept in the kernel; should stay 0).
     public var unrecorded: UInt64 { unrecordedDrops.load(ordering: .relaxed) }
 
     public func start() throws {
-        thread = try Threads.start { [self] in run() }
+        for lane in lanes {
+            threads.append(try Threads.start { [self] in run(lane) })
+        }
     }
 
-    /// The consumer's thread while it runs (for its scheduling priority).
-    var runningThread: pthread_t? { thread }
+    /// The consumer's threads while they run (for their scheduling priority).
+    var runningThreads: [pthread_t] { threads }
 
     /// Detaches the program, drains what the rings and maps still hold, and waits
-    /// for the thread: after this every drop the program saw is in the ledger.
+    /// for the threads: after this every drop the program saw is in the ledger.
     public func stop() {
-        guard let thread else { return }
+        guard !threads.isEmpty else { return }
         reader.detach()
         running.store(false, ordering: .releasing)
-        pthread_join(thread, nil)
-        self.thread = nil
+        for thread in threads { pthread_join(thread, nil) }
+        threads = []
     }
 
-    private func run() {
+    private func run(_ lane: Lane) {
+        // Fails only if the CPU went offline meanwhile; the thread then drains from anywhere.
+        _ = dl_pin_current_thread(Int32(lane.cpu))
         var lastFold = Self.now()
-        var lastDrain = lastFold
         while running.load(ordering: .acquiring) {
-            // Woken early by the kernel only when a ring passes its fill threshold.
-            let polled = ring_buffer__poll(ringBuffer, drainIntervalMilliseconds)
-            let consumed = ring_buffer__consume(ringBuffer)
-            state.tally.flush(into: &state.batch)
+            // Woken early by the kernel only when a ring passes a quarter full: once per
+            // quarter ring of events at most, so a storm does not keep it spinning.
+            _ = ring_buffer__poll(lane.doorbells, drainIntervalMilliseconds)
+            drain(lane)
+            lane.tally.flush(into: &lane.batch)
             let now = Self.now()
-            let pause = Self.pauseNanoseconds(events: UInt64(max(polled, 0)) + UInt64(max(consumed, 0)),
-                                              over: now &- lastDrain, quarterRing: quarterRingEvents)
-            lastDrain = now
-            if now &- lastFold >= foldIntervalNanoseconds {
-                foldFallback()
+            if lane.folder != nil && now &- lastFold >= foldIntervalNanoseconds {
+                foldFallback(lane)
                 lastFold = now
             }
-            ledger.publish(&state.batch, at: WallClock.now())
-            if pause > 0 {
-                var interval = timespec(tv_sec: 0, tv_nsec: Int(pause))
-                nanosleep(&interval, nil)
-            }
+            ledger.publish(&lane.batch, at: WallClock.now())
         }
-        _ = ring_buffer__consume(ringBuffer)
-        state.tally.flush(into: &state.batch)
-        foldFallback()
-        ledger.flush(&state.batch, at: WallClock.now())
+        _ = ring_buffer__consume(lane.doorbells)
+        drain(lane)
+        lane.tally.flush(into: &lane.batch)
+        if lane.folder != nil { foldFallback(lane) }
+        ledger.flush(&lane.batch, at: WallClock.now())
     }
 
-    private func foldFallback() {
-        let cumulative = FallbackMaps.read(reader)
-        let before = reader.foldedFD >= 0 ? state.folder.baseline : [:]
-        for (key, count) in state.folder.deltas(from: cumulative) {
-            state.batch.recordOverflow(key, count)
+    /// Counts every event the lane's rings hold into its tally, straight from the shared
+    /// memory (no copy, no call per event), then hands the space back.
+    private func drain(_ lane: Lane) {
+        let context = lane.tally.context
+        let cursors = reader.cursors.base.assumingMemoryBound(to: dl_ring_cursor.self)
+        let rings = UnsafePointer(reader.events.base.assumingMemoryBound(to: dl_event.self))
+        let perRing = reader.ringEvents, mask = UInt64(perRing - 1)
+        for cpu in lane.rings {
+            let cursor = cursors + cpu
+            let head = dl_cursor_load_head(cursor)
+            var tail = cursor.pointee.tail
+            if tail == head { continue }
+            let ring = rings + cpu * perRing
+            while tail != head {
+                let event = ring + Int(tail & mask)
+                DrainTally.record(into: context, status: event.pointee.status, id: event.pointee.customer,
+                                  reason: event.pointee.reason, location: event.pointee.location,
+                                  ifindex: event.pointee.ifindex, netnsInode: event.pointee.netns,
+                                  length: event.pointee.len)
+                tail &+= 1
+            }
+            dl_cursor_store_tail(cursor, tail)
         }
+    }
+
+    private func foldFallback(_ lane: Lane) {
+        guard var folder = lane.folder else { return }
+        let cumulative = FallbackMaps.read(reader)
+        let before = reader.foldedFD >= 0 ? folder.baseline : [:]
+        for (key, count) in folder.deltas(from: cumulative) {
+            lane.batch.recordOverflow(key, count)
+        }
+        lane.folder = folder
         if reader.foldedFD >= 0 {
             // Persist what is now folded, so the next run with this state does not recount it.
             for (key, count) in cumulative where before[key] != count {
@@ -123,31 +174,6 @@ public final class RingConsumer: @unchecked Sendable {
         }
         unrecordedDrops.store(FallbackMaps.unrecorded(reader), ordering: .relaxed)
     }
-
-    private static let onSample: ring_buffer_sample_fn = { context, data, size in
-        guard let context, let data, size >= MemoryLayout<dl_event>.size else { return 0 }
-        let event = data.loadUnaligned(as: dl_event.self)
-        // Straight from the record into the tally's table, through its raw context: no
-        // intermediate event or site values, no reference counting per event.
-        DrainTally.record(into: context, status: event.status, id: event.customer, reason: event.reason,
-                          location: event.location, ifindex: event.ifindex, netnsInode: event.netns, length: event.len)
-        return 0
-    }
-
-    /// How long to wait before the next drain, after `events` came in `elapsed` ns.
-    /// A ring's epoll readiness is level-triggered: during a storm the next poll returns
-    /// at once, and the thread would drain a handful of events at a time at real-time
-    /// priority. So it waits until, at the rate just seen, one ring would be a quarter
-    /// full (as if every event came from one CPU), but at most 0.5 ms: scheduling
-    /// delays on a busy machine come on top (longer pauses overflowed 256 KiB rings at
-    /// 1.6M drops/s in `make bench`; shorter ones cost more CPU). None when idle.
-    static func pauseNanoseconds(events: UInt64, over elapsed: UInt64, quarterRing: UInt64) -> UInt64 {
-        guard events > 0 else { return 0 }
-        let (product, overflow) = elapsed.multipliedReportingOverflow(by: quarterRing)
-        return min(max(overflow ? maximumPause : product / events, 100_000), maximumPause)
-    }
-
-    static let maximumPause: UInt64 = 500_000
 
     private static func now() -> UInt64 {
         var ts = timespec()

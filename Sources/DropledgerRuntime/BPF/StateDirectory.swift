@@ -7,15 +7,19 @@ import SystemPackage
 /// maps while no exporter runs; the next one drains what accumulated.
 ///
 /// Pins: `link` (the attachment; its removal detaches the program), `program`,
-/// `config` (the program's .rodata: TLV type, netns filter, wakeup threshold),
-/// `rings` (the ARRAY_OF_MAPS) and `ring-N` for each CPU's ring (user space cannot
-/// reopen an inner map from the outer one without CAP_SYS_ADMIN), `fallback`,
+/// `config` (the program's .rodata: TLV type, netns filter, ring size), `events`
+/// and `cursors` (the per-CPU rings and their positions), `doorbells` (the
+/// ARRAY_OF_MAPS) and `doorbell-N` for each CPU's (user space cannot reopen an inner
+/// map from the outer one without CAP_SYS_ADMIN), `fallback`,
 /// `fallback_reasons`, `unrecorded`, and `folded`: the fallback counts already
 /// folded into some exporter's counters, written at each fold, so a restart does
 /// not count them again.
 public struct StateDirectory: Sendable {
     public let path: String
-    static let fixedNames = ["link", "program", "config", "rings", "fallback", "fallback_reasons", "unrecorded", "folded"]
+    static let fixedNames = ["link", "program", "config", "events", "cursors", "doorbells", "fallback", "fallback_reasons",
+                             "unrecorded", "folded"]
+    /// What versions before the per-CPU event arrays pinned (`rings`, `ring-N`): `cleanup` removes them too.
+    static let earlierNames = ["rings"]
 
     public init(path: String) {
         var trimmed = path
@@ -24,7 +28,8 @@ public struct StateDirectory: Sendable {
     }
 
     func file(_ name: String) -> String { path + "/" + name }
-    static func ringName(_ cpu: Int) -> String { "ring-\(cpu)" }
+
+    static func doorbellName(_ cpu: Int) -> String { "doorbell-\(cpu)" }
 
     /// Whether a previous run left a complete state (the link is pinned last).
     var hasState: Bool { access(file("link"), F_OK) == 0 }
@@ -78,8 +83,8 @@ public struct StateDirectory: Sendable {
     public func removeAll() throws -> Bool {
         let present = entries()
         guard access(path, F_OK) == 0 else { return false }
-        let ours = Set(Self.fixedNames)
-        for name in ["link"] + present.filter({ $0 != "link" }) where ours.contains(name) || name.hasPrefix("ring-") {
+        let ours = Set(Self.fixedNames + Self.earlierNames)
+        for name in ["link"] + present.filter({ $0 != "link" }) where ours.contains(name) || name.hasPrefix("doorbell-") || name.hasPrefix("ring-") {
             if unlink(file(name)) != 0 && errno != ENOENT {
                 throw RuntimeError("removing \(file(name))", errno: Errno(rawValue: errno))
             }

@@ -90,9 +90,12 @@ final class TestNetwork {
     }
 
     /// Injects `count` UDP frames carrying `metadata` into the receiver's device.
-    func inject(metadata: [UInt8], count: Int, port: UInt16) throws {
+    /// `batchSize` frames reach the stack at a time (`dropledger-inject --batch-size`): a batch
+    /// larger than a ring overflows it, as the ring's consumer cannot run in the middle of one.
+    func inject(metadata: [UInt8], count: Int, port: UInt16, batchSize: Int = 64) throws {
         let hex = metadata.map { String(format: "%02x", $0) }.joined()
         try exec(receiver, [Binaries.inject, "--interface", dev, "--count", String(count), "--meta", hex,
-                            "--dst", receiverAddress, "--src", peerAddress, "--dport", String(port)])
+                            "--dst", receiverAddress, "--src", peerAddress, "--dport", String(port),
+                            "--batch-size", String(batchSize)])
     }
 }

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The per-CPU event rings: their maps and the producer's side. Shared by
+ * dropledger.bpf.c and the benchmark's synthetic producer (bench/producer.bpf.c),
+ * which fills the same maps the same way; the consumer is RingConsumer.swift.
+ */
+#ifndef DL_EVENT_RING_H
+#define DL_EVENT_RING_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "dropledger.h"
+
+/* Load-time configuration, set by user space before load. */
+const volatile __u32 ring_shift = 12;      /* each CPU's ring holds 1 << ring_shift events */
+const volatile __u32 wakeup_events = 1024; /* ring the CPU's doorbell when its ring holds this many */
+
+/*
+ * One ring per possible CPU, written only by BPF programs on that CPU and read
+ * only by the consumer: CPU c's events are slots [c << ring_shift, (c + 1) << ring_shift).
+ * Written by hand instead of a BPF_MAP_TYPE_RINGBUF because that one is built for
+ * many producers: a reserve takes a spinlock with interrupts off and a commit is an
+ * atomic exchange, together about as much as everything else this program does
+ * (bench/RESULTS.md). Here one CPU is the only producer of its ring, so plain stores do.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);               /* user space sets CPUs << ring_shift */
+	__type(key, __u32);
+	__type(value, struct dl_event);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);               /* user space sets the number of possible CPUs */
+	__type(key, __u32);
+	__type(value, struct dl_ring_cursor);
+} cursors SEC(".maps");
+
+struct doorbell {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);            /* template; user space makes one per CPU */
+};
+
+/* One per CPU: wakes (epoll) the consumer thread of that CPU's ring when the ring
+ * passes wakeup_events. A record is the CPU number; the ring holds the events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);               /* user space sets the number of possible CPUs */
+	__type(key, __u32);
+	__array(values, struct doorbell);
+} doorbells SEC(".maps");
+
+/*
+ * Appends one event to this CPU's ring; false when the ring is full. Nothing else
+ * writes this ring's head (a run of the program on this CPU is never interrupted by
+ * another: the kernel skips and counts nested runs as recursion misses), and the
+ * consumer only moves the tail after it has read the events behind it.
+ */
+static __always_inline bool enqueue(__u64 customer, __u64 location, __u32 reason, __u32 ifindex,
+				    __u32 netns, __u32 len, __u8 status)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), slot;
+	struct dl_ring_cursor *cursor = bpf_map_lookup_elem(&cursors, &cpu);
+	struct dl_event *e;
+	__u64 head, tail;
+
+	if (!cursor)
+		return false;
+	head = cursor->head;
+	tail = *(volatile __u64 *)&cursor->tail;
+	if (head - tail >= 1ULL << ring_shift)
+		return false;
+	slot = (cpu << ring_shift) | (__u32)(head & ((1ULL << ring_shift) - 1));
+	e = bpf_map_lookup_elem(&events, &slot);
+	if (!e)
+		return false;
+	e->customer = customer;
+	e->location = location;
+	e->reason = reason;
+	e->ifindex = ifindex;
+	e->netns = netns;
+	e->len = len;
+	e->status = status;
+	/* Publish after the event: stores are not reordered on x86, the only target this
+	 * object is built for (-D__TARGET_ARCH_x86); the barrier keeps clang from doing it.
+	 * Another architecture would need a store-release here. */
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&cursor->head = head + 1;
+	/* Wake the consumer once per rise through the threshold, not on every event: the
+	 * fill this program sees rises by one per event (a stale tail only makes it look
+	 * fuller), so every crossing is seen exactly once. */
+	if (head + 1 - tail == wakeup_events) {
+		void *doorbell = bpf_map_lookup_elem(&doorbells, &cpu);
+
+		if (doorbell)
+			bpf_ringbuf_output(doorbell, &cpu, sizeof(cpu), BPF_RB_FORCE_WAKEUP);
+	}
+	return true;
+}
+
+#endif
