@@ -19,7 +19,7 @@ public final class Exporter: Sendable {
         public var http: HTTPSettings
         /// `--state-dir`: pin the kernel side there and leave it attached on exit (nil: nothing pinned).
         public var stateDirectory: String?
-        /// SCHED_FIFO priority of the ring consumer thread; 0 keeps normal scheduling.
+        /// SCHED_FIFO priority of the ring consumer's threads; 0 keeps normal scheduling.
         public var consumerPriority: Int32
 
         public init(listenAddress: ListenAddress, telemetryPath: String, reader: DropReaderConfiguration, version: String,

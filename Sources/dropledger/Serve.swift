@@ -31,11 +31,11 @@ struct Serve: ParsableCommand {
     var customerTLVType: UInt8 = 1
 
     @Option(name: .customLong("ringbuf-size"),
-            help: "Size of each per-CPU ring buffer: a power of two of at least 4KiB, e.g. 262144, 256KiB, 1MiB.")
+            help: "Size of each per-CPU ring, 64 bytes per event: a power of two from 4KiB to 1GiB, e.g. 262144, 256KiB, 1MiB.")
     var ringBufferSize: ByteSize = ByteSize(bytes: 256 * 1024)
 
     @Option(name: .customLong("ringbuf-consumer-priority"),
-            help: "SCHED_FIFO priority (1-99) of the thread that drains the rings, so drop storms that keep every CPU busy do not overflow them; 0 for normal scheduling. Needs CAP_SYS_NICE.")
+            help: "SCHED_FIFO priority (1-99) of the threads that drain the rings (one per CPU), so drop storms that keep every CPU busy do not overflow them; 0 for normal scheduling. Needs CAP_SYS_NICE.")
     var consumerPriority: Int32 = 1
 
     @Option(name: .customLong("filter.netns"),

@@ -1,4 +1,4 @@
-/// What the consumer thread accumulates between publishes: counts per drop site plus
+/// What a consumer thread accumulates between publishes: counts per drop site plus
 /// the event tallies, so that everything reaches the ledger in one locked step.
 public struct DropBatch: Sendable {
     /// Counts per (customer, reason, location, device): one table update per event;

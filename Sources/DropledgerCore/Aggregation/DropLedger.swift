@@ -1,11 +1,11 @@
 import Synchronization
 
-/// The exporter's running totals and per-customer detail, shared between the one
-/// consumer thread, scrapes and API requests.
+/// The exporter's running totals and per-customer detail, shared between the ring
+/// consumer's threads (one per CPU), scrapes and API requests.
 ///
-/// The consumer must never wait for a reader (the ring would fill and drops would lose
-/// their details), so `publish` only merges when the lock is free and otherwise keeps
-/// the batch for the next attempt.
+/// A consumer thread must never wait for a reader or another consumer (its ring would
+/// fill and drops would lose their details), so `publish` only merges when the lock is
+/// free and otherwise keeps the batch for the next attempt.
 public final class DropLedger: Sendable {
     private struct State {
         var totals = LedgerSnapshot()

@@ -33,10 +33,10 @@ public enum DropMetrics {
                          type: .counter, samples: bytes),
             MetricFamily(name: dropsName, help: "Packets dropped by the kernel, by customer and drop reason.",
                          type: .counter, samples: drops),
-            MetricFamily(name: eventsName, help: "Drop events received through the ring buffers.",
+            MetricFamily(name: eventsName, help: "Drop events received through the per-CPU rings.",
                          type: .counter, samples: [MetricSample(value: .integer(snapshot.events))]),
             MetricFamily(name: overflowName,
-                         help: "Drops whose event did not fit a ring buffer; counted through the in-kernel fallback map (still in dropledger_drops_total), details lost.",
+                         help: "Drops whose event did not fit a ring; counted through the in-kernel fallback map (still in dropledger_drops_total), details lost.",
                          type: .counter, samples: [MetricSample(value: .integer(snapshot.overflowEvents))]),
         ]
     }
