@@ -96,7 +96,7 @@ $(BENCH_OUT):
 	mkdir -p $@
 
 $(BENCH_OUT)/dlbench: bench/dlbench.c bpf/dropledger.h $(BENCH_BPF_PROGRAMS:%=$(BENCH_OUT)/%.skel.h)
-	cc -O2 -g -Wall -Wextra -Werror -I$(BENCH_OUT) -Ibpf -o $@ $< -lbpf -lelf -lz
+	cc -O2 -g -Wall -Wextra -Werror -I$(BENCH_OUT) -Ibpf -o $@ $< -lbpf -lelf -lz -pthread
 
 bench-tools: build $(BENCH_OUT)/dlbench
 	swift build $(SWIFT_FLAGS) --product dropledger-bench

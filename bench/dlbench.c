@@ -3,22 +3,22 @@
  * dlbench: the C side of `make bench` (see bench/run.sh).
  *
  *   dlbench attach
- *       Loads and attaches the reference programs next to dropledger's on
- *       tp_btf/kfree_skb: the empty floor and the per-CPU hash counter. Prints
- *       "floor <prog id>" and "hashcount <prog id>", then waits for stdin to
- *       close and prints the hash counter's totals ("hashcount_drops <n>").
- *
- *   dlbench attach-touch
- *       Attaches the first-touch program (loads skb->len only) and then the
- *       floor, so that a program attached after them finds the skb's first cache
- *       line warm. Prints "touch <prog id>" and "floor <prog id>"; waits for stdin.
+ *       Loads and attaches the reference programs on tp_btf/kfree_skb, in this
+ *       order: the empty floor, the per-CPU hash counter (its direct-read variant
+ *       where the kernel accepts it, else its copy variant, as dropledger loads its
+ *       own) and, when the direct one loaded, a second hash counter with the copy
+ *       variant, to show what the copy costs. Prints "floor <prog id>",
+ *       "hashcount <prog id> direct|copy", maybe "hashcount_copy <prog id>", then
+ *       "ready"; waits for stdin to close and prints the hash counter's totals
+ *       ("hashcount_drops <n>").
  *
  *   dlbench consume RING_BYTES EVENTS_PER_CPU CUSTOMERS
- *       The minimal C libbpf consumer of the capacity test: fills one ring per
- *       CPU with the synthetic producer (BPF_PROG_TEST_RUN, repeat), then drains
- *       them with ring_buffer__poll/consume into an open-addressing table keyed
- *       by (customer, status, reason), as the Swift consumer does. Prints
- *       "events <n> seconds <s> rate <events/s>".
+ *       The minimal C consumer of the capacity test: makes the per-CPU event rings
+ *       of bpf/event_ring.h (RING_BYTES / 64 events per CPU), fills every CPU's ring
+ *       with the synthetic producer (BPF_PROG_TEST_RUN, repeat, pinned to that CPU),
+ *       then drains them with one thread per CPU, pinned to it as the Swift consumer's
+ *       are, straight from the mmapped arrays into an open-addressing table keyed by
+ *       (customer, status, reason). Prints "events <n> seconds <s> rate <events/s> series <n>".
  *
  *   dlbench fill PROG_ID EVENTS_PER_CPU CUSTOMERS
  *       Fills the rings of an already loaded dropledger program (the Swift side
@@ -26,18 +26,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
-#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <bpf/btf.h>
-#include <sys/select.h>
 #include <linux/types.h>
 #include "dropledger.h"
 #include "floor.skel.h"
@@ -60,28 +61,35 @@ static uint32_t prog_id(int fd)
 	return info.id;
 }
 
-static int attach(void)
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	struct bench_floor_bpf *floor = bench_floor_bpf__open_and_load();
-	struct bench_hashcount_bpf *hc = bench_hashcount_bpf__open_and_load();
-	char buf[64];
-	int err = 0, ncpu = libbpf_num_possible_cpus();
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
 
-	if (!floor || !hc)
-		die("loading the reference programs", errno);
-	/* Programs run in the order they were attached: the floor, then the hash counter. */
-	if (!bpf_program__attach(floor->progs.bench_floor) || (err = bench_hashcount_bpf__attach(hc)))
-		die("attaching the reference programs", err ? err : errno);
-	printf("floor %u\nhashcount %u\n", prog_id(bpf_program__fd(floor->progs.bench_floor)),
-	       prog_id(bpf_program__fd(hc->progs.bench_hashcount)));
-	fflush(stdout);
-	while (read(0, buf, sizeof(buf)) > 0)
-		;
-	/* Totals of the in-kernel counter, a cross-check of what it saw. */
+/* One hash counter with only one variant loaded; NULL if the kernel rejects it. */
+static struct bench_hashcount_bpf *load_hashcount(bool direct)
+{
+	struct bench_hashcount_bpf *hc = bench_hashcount_bpf__open();
+
+	if (!hc)
+		die("opening the hash counter", errno);
+	bpf_program__set_autoload(direct ? hc->progs.bench_hashcount_copy : hc->progs.bench_hashcount, false);
+	if (bench_hashcount_bpf__load(hc)) {
+		bench_hashcount_bpf__destroy(hc);
+		return NULL;
+	}
+	return hc;
+}
+
+static uint64_t hashcount_drops(struct bench_hashcount_bpf *hc)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(hc->maps.counts);
 	struct dl_fallback_key key, next, *prev = NULL;
 	struct dl_count values[ncpu];
 	uint64_t drops = 0;
-	int fd = bpf_map__fd(hc->maps.counts);
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		if (bpf_map_lookup_elem(fd, &next, values) == 0)
@@ -90,27 +98,46 @@ static int attach(void)
 		key = next;
 		prev = &key;
 	}
-	printf("hashcount_drops %llu\n", (unsigned long long)drops);
-	bench_hashcount_bpf__destroy(hc);
-	bench_floor_bpf__destroy(floor);
-	return 0;
+	return drops;
 }
 
-static int attach_touch(void)
+static int attach(void)
 {
 	struct bench_floor_bpf *floor = bench_floor_bpf__open_and_load();
+	struct bench_hashcount_bpf *hc, *copy = NULL;
+	struct bpf_program *prog;
 	char buf[64];
 
 	if (!floor)
-		die("loading the reference programs", errno);
-	/* The touch first: it brings the skb's first line in, for every program after it. */
-	if (!bpf_program__attach(floor->progs.bench_touch) || !bpf_program__attach(floor->progs.bench_floor))
+		die("loading the floor", errno);
+	/* As KernelDropReader: the direct reads first, the copy where the kernel rejects
+	 * them (before 6.17; its verifier log is not news, so not printed). */
+	libbpf_print_fn_t print = libbpf_set_print(quiet);
+	hc = load_hashcount(true);
+	libbpf_set_print(print);
+	bool direct = hc != NULL;
+	if (direct)
+		copy = load_hashcount(false);  /* the extra row; skipped if it fails */
+	else if (!(hc = load_hashcount(false)))
+		die("loading the hash counter", errno);
+	prog = direct ? hc->progs.bench_hashcount : hc->progs.bench_hashcount_copy;
+	/* Programs run in the order they were attached: the floor, then the hash counters. */
+	if (!bpf_program__attach(floor->progs.bench_floor) || !bpf_program__attach(prog) ||
+	    (copy && !bpf_program__attach(copy->progs.bench_hashcount_copy)))
 		die("attaching the reference programs", errno);
-	printf("touch %u\nfloor %u\n", prog_id(bpf_program__fd(floor->progs.bench_touch)),
-	       prog_id(bpf_program__fd(floor->progs.bench_floor)));
+	printf("floor %u\nhashcount %u %s\n", prog_id(bpf_program__fd(floor->progs.bench_floor)),
+	       prog_id(bpf_program__fd(prog)), direct ? "direct" : "copy");
+	if (copy)
+		printf("hashcount_copy %u\n", prog_id(bpf_program__fd(copy->progs.bench_hashcount_copy)));
+	printf("ready\n");
 	fflush(stdout);
 	while (read(0, buf, sizeof(buf)) > 0)
 		;
+	/* Totals of the in-kernel counter, a cross-check of what it saw. */
+	printf("hashcount_drops %llu\n", (unsigned long long)hashcount_drops(hc));
+	if (copy)
+		bench_hashcount_bpf__destroy(copy);
+	bench_hashcount_bpf__destroy(hc);
 	bench_floor_bpf__destroy(floor);
 	return 0;
 }
@@ -142,7 +169,8 @@ static inline uint64_t mix(uint64_t h)
 
 static void table_grow(struct table *t);
 
-static inline void table_add(struct table *t, uint64_t customer, uint32_t status, uint32_t reason, uint64_t bytes)
+static inline void table_add(struct table *t, uint64_t customer, uint32_t status, uint32_t reason, uint64_t drops,
+			     uint64_t bytes)
 {
 	size_t i = mix(mix(customer) ^ ((uint64_t)reason | (uint64_t)status << 32)) & t->mask;
 
@@ -150,13 +178,13 @@ static inline void table_add(struct table *t, uint64_t customer, uint32_t status
 		struct slot *s = &t->slots[i];
 
 		if (s->status == 0) {
-			*s = (struct slot){ customer, reason, status + 1, 1, bytes };
+			*s = (struct slot){ customer, reason, status + 1, drops, bytes };
 			if (++t->used * 2 > t->mask + 1)
 				table_grow(t);
 			return;
 		}
 		if (s->customer == customer && s->reason == reason && s->status == status + 1) {
-			s->drops++;
+			s->drops += drops;
 			s->bytes += bytes;
 			return;
 		}
@@ -186,18 +214,6 @@ static void table_grow(struct table *t)
 	free(old.slots);
 }
 
-static int on_sample(void *ctx, void *data, size_t size)
-{
-	struct table *t = ctx;
-	const struct dl_event *e = data;
-
-	if (size < sizeof(*e))
-		return 0;
-	table_add(t, e->status == DL_STATUS_CUSTOMER ? e->customer : 0, e->status, e->reason, e->len);
-	t->events++;
-	return 0;
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -206,6 +222,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Pins the calling thread. */
 static void pin(int cpu)
 {
 	cpu_set_t set;
@@ -217,34 +234,37 @@ static void pin(int cpu)
 }
 
 /*
- * Fills rings[c] with per_cpu events from the producer running on CPU c, nobody
- * consuming yet.
+ * Opens the producer with the rings' geometry; the caller makes or reuses its maps,
+ * then loads it.
  */
-static void fill(const int *rings, int ncpu, uint32_t per_cpu, uint32_t customers)
+static struct bench_producer_bpf *open_producer(uint32_t shift, uint32_t per_cpu, uint32_t customers)
 {
 	struct bench_producer_bpf *p = bench_producer_bpf__open();
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	uint32_t quarter = (1U << shift) / 4;
+
+	if (!p)
+		die("opening the producer", errno);
+	p->rodata->customers = customers;
+	p->rodata->ring_shift = shift;
+	/* As DropReaderConfiguration.wakeupEvents, a quarter ring rings the doorbell; a fill
+	 * smaller than that rings it with its last event, so that the consumer is timed
+	 * draining, not waiting for its 50 ms timer. */
+	p->rodata->wakeup_events = per_cpu < quarter ? per_cpu : quarter;
+	p->rodata->urgent_events = quarter * 3;
+	return p;
+}
+
+/*
+ * Fills every CPU's ring with per_cpu events from the producer running on that CPU,
+ * nobody consuming yet. Events that did not fit are an error: the run would measure
+ * less than it says.
+ */
+static void fill(struct bench_producer_bpf *p, int ncpu, uint32_t per_cpu)
+{
 	uint8_t frame[64] = { 0 };
 	cpu_set_t all;
 	int err;
 
-	if (!p)
-		die("opening the producer", errno);
-	if (bpf_obj_get_info_by_fd(rings[0], &info, &len))
-		die("reading a ring's size", errno);
-	p->rodata->customers = customers;
-	p->rodata->wakeup_bytes = info.max_entries / 4;
-	if ((err = bpf_map__set_max_entries(p->maps.rings, ncpu)) ||
-	    (err = bpf_map__set_inner_map_fd(p->maps.rings, rings[0])) ||
-	    (err = bench_producer_bpf__load(p)))
-		die("loading the producer", err);
-	for (int c = 0; c < ncpu; c++) {
-		__u32 key = c;
-
-		if ((err = bpf_map_update_elem(bpf_map__fd(p->maps.rings), &key, &rings[c], BPF_ANY)))
-			die("installing a ring", err);
-	}
 	sched_getaffinity(0, sizeof(all), &all);
 	for (int c = 0; c < ncpu; c++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame),
@@ -254,30 +274,151 @@ static void fill(const int *rings, int ncpu, uint32_t per_cpu, uint32_t customer
 			die("running the producer", err);
 	}
 	sched_setaffinity(0, sizeof(all), &all);
-	/* Events that did not fit (ring too small for per_cpu): reported, never hidden. */
 	__u32 k = 1;
 	__u64 full[ncpu], lost = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(p->maps.stats), &k, full) == 0)
-		for (int c = 0; c < ncpu; c++)
-			lost += full[c];
-	if (lost)
-		fprintf(stderr, "dlbench: %llu events did not fit the rings\n", (unsigned long long)lost);
-	bench_producer_bpf__destroy(p);
+	if (bpf_map_lookup_elem(bpf_map__fd(p->maps.stats), &k, full))
+		die("reading the producer's counts", errno);
+	for (int c = 0; c < ncpu; c++)
+		lost += full[c];
+	if (lost) {
+		fprintf(stderr, "dlbench: %llu events did not fit the rings (%u per CPU asked)\n",
+			(unsigned long long)lost, per_cpu);
+		exit(1);
+	}
 }
 
-/* The rings of a loaded dropledger program (by id), in CPU order: the Swift side's. */
-static int rings_of_program(uint32_t id, int *rings, int ncpu)
+/* log2 of a ring's events, from its size in bytes or events; -1 if not a power of two. */
+static int ring_shift(uint64_t events)
 {
-	int prog = bpf_prog_get_fd_by_id(id);
-	__u32 map_ids[16], len;
-	struct bpf_prog_info info = {};
+	if (events == 0 || (events & (events - 1)))
+		return -1;
+	return __builtin_ctzll(events);
+}
 
-	if (prog < 0)
-		die("finding the program", errno);
-	info.nr_map_ids = 16;
-	info.map_ids = (__u64)(unsigned long)map_ids;
-	len = sizeof(info);
+/* One consumer thread: one CPU's ring into its own table. */
+struct lane {
+	pthread_t thread;
+	int cpu;
+	uint64_t expected;
+	const struct dl_event *ring;
+	struct dl_ring_cursor *cursor;
+	uint64_t mask;
+	struct table t;
+};
+
+static void *drain(void *arg)
+{
+	struct lane *l = arg;
+
+	pin(l->cpu);
+	while (l->t.events < l->expected) {
+		/* As dl_cursor_load_head/dl_cursor_store_tail (CBPFPrograms.h): the head read
+		 * before the events behind it, the tail published after they were read. */
+		uint64_t head = __atomic_load_n(&l->cursor->head, __ATOMIC_ACQUIRE), tail = l->cursor->tail;
+
+		l->t.events += head - tail;
+		for (; tail != head; tail++) {
+			const struct dl_event *e = &l->ring[tail & l->mask];
+
+			table_add(&l->t, e->status == DL_STATUS_CUSTOMER ? e->customer : 0, e->status, e->reason, 1, e->len);
+		}
+		__atomic_store_n(&l->cursor->tail, tail, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void *map_array(int fd, size_t len, int prot, const char *what)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		die(what, errno);
+	return p;
+}
+
+static int consume(uint32_t ring_bytes, uint32_t per_cpu, uint32_t customers)
+{
+	int ncpu = libbpf_num_possible_cpus(), shift = ring_shift(ring_bytes / sizeof(struct dl_event)), err;
+	struct bench_producer_bpf *p;
+
+	if (ncpu <= 0)
+		die("counting possible CPUs", ncpu);
+	if (shift < 0 || ring_bytes % sizeof(struct dl_event))
+		die("RING_BYTES must be a power of two of at least 64", EINVAL);
+	int doorbells[ncpu];
+
+	for (int c = 0; c < ncpu; c++)
+		if ((doorbells[c] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "bench_doorbell", 0, 0, 4096, NULL)) < 0)
+			die("creating a doorbell", doorbells[c]);
+	p = open_producer(shift, per_cpu, customers);
+	if ((err = bpf_map__set_max_entries(p->maps.events, (uint32_t)ncpu << shift)) ||
+	    (err = bpf_map__set_max_entries(p->maps.cursors, ncpu)) ||
+	    (err = bpf_map__set_max_entries(p->maps.doorbells, ncpu)) ||
+	    (err = bpf_map__set_inner_map_fd(p->maps.doorbells, doorbells[0])) ||
+	    (err = bench_producer_bpf__load(p)))
+		die("loading the producer", err);
+	for (int c = 0; c < ncpu; c++) {
+		__u32 key = c;
+
+		if ((err = bpf_map_update_elem(bpf_map__fd(p->maps.doorbells), &key, &doorbells[c], BPF_ANY)))
+			die("installing a doorbell", err);
+	}
+	fill(p, ncpu, per_cpu);
+
+	size_t events_len = ((size_t)ncpu << shift) * sizeof(struct dl_event);
+	size_t cursors_len = ncpu * sizeof(struct dl_ring_cursor);
+	const struct dl_event *events = map_array(bpf_map__fd(p->maps.events), events_len, PROT_READ, "mapping the events");
+	struct dl_ring_cursor *cursors =
+		map_array(bpf_map__fd(p->maps.cursors), cursors_len, PROT_READ | PROT_WRITE, "mapping the cursors");
+	struct lane lanes[ncpu];
+
+	for (int c = 0; c < ncpu; c++)
+		lanes[c] = (struct lane){ .cpu = c, .expected = per_cpu, .ring = events + ((size_t)c << shift),
+					  .cursor = &cursors[c], .mask = (1ULL << shift) - 1,
+					  .t = { calloc(16, sizeof(struct slot)), 15, 0, 0 } };
+	double t0 = now();
+
+	for (int c = 0; c < ncpu; c++)
+		if ((err = pthread_create(&lanes[c].thread, NULL, drain, &lanes[c])))
+			die("starting a consumer thread", err);
+	for (int c = 0; c < ncpu; c++)
+		pthread_join(lanes[c].thread, NULL);
+	/* One table of totals, as the Swift side's ledger: the merge is part of the work. */
+	uint64_t events_seen = lanes[0].t.events;
+
+	for (int c = 1; c < ncpu; c++) {
+		struct table *t = &lanes[c].t;
+
+		for (size_t i = 0; i <= t->mask; i++) {
+			struct slot *s = &t->slots[i];
+
+			if (s->status)
+				table_add(&lanes[0].t, s->customer, s->status - 1, s->reason, s->drops, s->bytes);
+		}
+		events_seen += t->events;
+	}
+	double t1 = now();
+
+	printf("events %llu seconds %.6f rate %.0f series %zu\n", (unsigned long long)events_seen, t1 - t0,
+	       events_seen / (t1 - t0), lanes[0].t.used);
+	munmap((void *)events, events_len);
+	munmap(cursors, cursors_len);
+	bench_producer_bpf__destroy(p);
+	for (int c = 0; c < ncpu; c++) {
+		free(lanes[c].t.slots);
+		close(doorbells[c]);
+	}
+	return 0;
+}
+
+/* A map of a loaded program by name, or -1. */
+static int map_of_program(int prog, const char *name)
+{
+	__u32 map_ids[16];
+	struct bpf_prog_info info = { .nr_map_ids = 16, .map_ids = (__u64)(unsigned long)map_ids };
+	__u32 len = sizeof(info);
+
 	if (bpf_obj_get_info_by_fd(prog, &info, &len))
 		die("reading the program's maps", errno);
 	for (__u32 i = 0; i < info.nr_map_ids && i < 16; i++) {
@@ -285,167 +426,59 @@ static int rings_of_program(uint32_t id, int *rings, int ncpu)
 		struct bpf_map_info mi = {};
 		__u32 ml = sizeof(mi);
 
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &mi, &ml) || strcmp(mi.name, "rings")) {
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &mi, &ml) == 0 && !strcmp(mi.name, name))
+			return fd;
+		if (fd >= 0)
 			close(fd);
-			continue;
-		}
-		for (int c = 0; c < ncpu; c++) {
-			__u32 key = c, inner;
-
-			if (bpf_map_lookup_elem(fd, &key, &inner) || (rings[c] = bpf_map_get_fd_by_id(inner)) < 0)
-				die("opening a ring of the program", errno);
-		}
-		close(fd);
-		close(prog);
-		return 0;
 	}
-	die("the program has no map named rings", ENOENT);
 	return -1;
 }
 
-static int consume(uint32_t ring_bytes, uint32_t per_cpu, uint32_t customers)
-{
-	int ncpu = libbpf_num_possible_cpus(), rings[ncpu], err = 0;
-	struct table t = { calloc(16, sizeof(struct slot)), 15, 0, 0 };
-	struct ring_buffer *rb = NULL;
-
-	for (int c = 0; c < ncpu; c++) {
-		rings[c] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "bench_ring", 0, 0, ring_bytes, NULL);
-		if (rings[c] < 0)
-			die("creating a ring", rings[c]);
-	}
-	fill(rings, ncpu, per_cpu, customers);
-	for (int c = 0; c < ncpu; c++) {
-		err = rb ? ring_buffer__add(rb, rings[c], on_sample, &t) : 0;
-		if (!rb)
-			rb = ring_buffer__new(rings[c], on_sample, &t, NULL);
-		if (!rb || err)
-			die("setting up the consumer", rb ? err : errno);
-	}
-	uint64_t expected = (uint64_t)per_cpu * ncpu;
-	double t0 = now();
-
-	while (t.events < expected) {
-		ring_buffer__poll(rb, 50);
-		ring_buffer__consume(rb);
-	}
-	double t1 = now();
-
-	printf("events %llu seconds %.6f rate %.0f series %zu\n", (unsigned long long)t.events, t1 - t0,
-	       t.events / (t1 - t0), t.used);
-	ring_buffer__free(rb);
-	for (int c = 0; c < ncpu; c++)
-		close(rings[c]);
-	return 0;
-}
-
+/* Fills the rings of a loaded dropledger program (by id): the Swift side's. */
 static int fill_program(uint32_t id, uint32_t per_cpu, uint32_t customers)
 {
-	int ncpu = libbpf_num_possible_cpus(), rings[ncpu];
+	int ncpu = libbpf_num_possible_cpus(), prog = bpf_prog_get_fd_by_id(id), err;
+	const char *names[] = { "events", "cursors", "doorbells" };
+	int fds[3];
 
-	rings_of_program(id, rings, ncpu);
-	fill(rings, ncpu, per_cpu, customers);
-	for (int c = 0; c < ncpu; c++)
-		close(rings[c]);
-	return 0;
-}
-
-static int count_sample(void *ctx, void *data, size_t size)
-{
-	(void)data;
-	(void)size;
-	(*(uint64_t *)ctx)++;
-	return 0;
-}
-
-/*
- * Development aid: loads a variant of dropledger.bpf.c from an object file with rings
- * of the default size and wakeup at a quarter, attaches it, prints "variant <prog id>"
- * and drains its rings (counting only) until stdin closes.
- */
-static int variant(const char *path)
-{
-	int ncpu = libbpf_num_possible_cpus(), rings[ncpu], err;
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	struct bpf_map *outer, *rodata;
-	struct ring_buffer *rb = NULL;
-	uint64_t events = 0;
-	size_t size;
-
-	if (!obj)
-		die("opening the object", errno);
-	for (int c = 0; c < ncpu; c++)
-		if ((rings[c] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "dl_ring", 0, 0, 256 * 1024, NULL)) < 0)
-			die("creating a ring", rings[c]);
-	outer = bpf_object__find_map_by_name(obj, "rings");
-	rodata = bpf_object__find_map_by_name(obj, ".rodata");
-	if (!outer || !rodata)
-		die("finding rings and .rodata", ENOENT);
-	/* wakeup_bytes by its BTF offset in .rodata */
-	const struct btf *btf = bpf_object__btf(obj);
-	int sec = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	const struct btf_type *t = btf__type_by_id(btf, sec);
-	const struct btf_var_secinfo *v = btf_var_secinfos(t);
-	char *data = (char *)bpf_map__initial_value(rodata, &size);
-
-	for (int i = 0; i < btf_vlen(t); i++, v++)
-		if (!strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, v->type)->name_off), "wakeup_bytes"))
-			*(uint64_t *)(data + v->offset) = 256 * 1024 / 4;
-	if ((err = bpf_map__set_max_entries(outer, ncpu)) || (err = bpf_map__set_inner_map_fd(outer, rings[0])) ||
-	    (err = bpf_object__load(obj)))
-		die("loading the variant", err);
-	for (int c = 0; c < ncpu; c++) {
-		__u32 key = c;
-
-		if ((err = bpf_map_update_elem(bpf_map__fd(outer), &key, &rings[c], BPF_ANY)))
-			die("installing a ring", err);
-		err = rb ? ring_buffer__add(rb, rings[c], count_sample, &events) : 0;
-		if (!rb)
-			rb = ring_buffer__new(rings[c], count_sample, &events, NULL);
-		if (!rb || err)
-			die("setting up the consumer", rb ? err : errno);
-	}
-	struct bpf_program *prog = bpf_object__next_program(obj, NULL);
-	struct bpf_link *link = bpf_program__attach(prog);
-
-	if (!link)
-		die("attaching the variant", errno);
-	printf("variant %u\n", prog_id(bpf_program__fd(prog)));
-	fflush(stdout);
-	for (;;) {
-		struct timeval tv = { 0, 0 };
-		fd_set in;
-
-		ring_buffer__poll(rb, 50);
-		ring_buffer__consume(rb);
-		FD_ZERO(&in);
-		FD_SET(0, &in);
-		if (select(1, &in, NULL, NULL, &tv) > 0) {
-			char buf[64];
-
-			if (read(0, buf, sizeof(buf)) <= 0)
-				break;
+	if (prog < 0)
+		die("finding the program", errno);
+	for (int i = 0; i < 3; i++)
+		if ((fds[i] = map_of_program(prog, names[i])) < 0) {
+			fprintf(stderr, "dlbench: program %u has no map named %s\n", id, names[i]);
+			exit(1);
 		}
-	}
-	bpf_link__destroy(link);
-	ring_buffer__consume(rb);
-	printf("variant_events %llu\n", (unsigned long long)events);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fds[0], &info, &len))
+		die("reading the events map", errno);
+	int shift = ring_shift(info.max_entries / ncpu);
+
+	if (shift < 0 || info.max_entries % ncpu)
+		die("the events map is not one power-of-two ring per CPU", EINVAL);
+	struct bench_producer_bpf *p = open_producer(shift, per_cpu, customers);
+
+	if ((err = bpf_map__reuse_fd(p->maps.events, fds[0])) || (err = bpf_map__reuse_fd(p->maps.cursors, fds[1])) ||
+	    (err = bpf_map__reuse_fd(p->maps.doorbells, fds[2])) || (err = bench_producer_bpf__load(p)))
+		die("loading the producer on the program's rings", err);
+	fill(p, ncpu, per_cpu);
+	bench_producer_bpf__destroy(p);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	close(prog);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "variant"))
-		return variant(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "attach"))
 		return attach();
-	if (argc == 2 && !strcmp(argv[1], "attach-touch"))
-		return attach_touch();
 	if (argc == 5 && !strcmp(argv[1], "fill"))
 		return fill_program(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "consume"))
 		return consume(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
-	fprintf(stderr, "usage: dlbench attach | attach-touch | consume RING_BYTES EVENTS_PER_CPU CUSTOMERS"
+	fprintf(stderr, "usage: dlbench attach | consume RING_BYTES EVENTS_PER_CPU CUSTOMERS"
 			" | fill DROPLEDGER_PROG_ID EVENTS_PER_CPU CUSTOMERS\n");
 	return 2;
 }

@@ -40,7 +40,8 @@ struct dl_ring_cursor {
 	__u64 head;       /* written by the BPF program on this CPU only */
 	__u8 pad0[56];
 	__u64 tail;       /* written by the consumer only */
-	__u8 pad1[56];
+	__u32 polling;    /* written by the consumer: it drains on a timer, ring only when urgent */
+	__u8 pad1[52];
 };
 
 /* Fallback when a ring is full: per-CPU cumulative counts, never reset by the program. */

@@ -16,6 +16,7 @@
 /* Load-time configuration, set by user space before load. */
 const volatile __u32 ring_shift = 12;      /* each CPU's ring holds 1 << ring_shift events */
 const volatile __u32 wakeup_events = 1024; /* ring the CPU's doorbell when its ring holds this many */
+const volatile __u32 urgent_events = 3072; /* ... or this many, even while its consumer polls */
 
 /*
  * One ring per possible CPU, written only by BPF programs on that CPU and read
@@ -64,7 +65,7 @@ struct {
 static __always_inline bool enqueue(__u64 customer, __u64 location, __u32 reason, __u32 ifindex,
 				    __u32 netns, __u32 len, __u8 status)
 {
-	__u32 cpu = bpf_get_smp_processor_id(), slot;
+	__u32 cpu = bpf_get_smp_processor_id(), shift = ring_shift, slot;
 	struct dl_ring_cursor *cursor = bpf_map_lookup_elem(&cursors, &cpu);
 	struct dl_event *e;
 	__u64 head, tail;
@@ -73,9 +74,9 @@ static __always_inline bool enqueue(__u64 customer, __u64 location, __u32 reason
 		return false;
 	head = cursor->head;
 	tail = *(volatile __u64 *)&cursor->tail;
-	if (head - tail >= 1ULL << ring_shift)
+	if (head - tail >= 1ULL << shift)
 		return false;
-	slot = (cpu << ring_shift) | (__u32)(head & ((1ULL << ring_shift) - 1));
+	slot = (cpu << shift) | (__u32)(head & ((1ULL << shift) - 1));
 	e = bpf_map_lookup_elem(&events, &slot);
 	if (!e)
 		return false;
@@ -91,10 +92,15 @@ static __always_inline bool enqueue(__u64 customer, __u64 location, __u32 reason
 	 * Another architecture would need a store-release here. */
 	asm volatile("" ::: "memory");
 	*(volatile __u64 *)&cursor->head = head + 1;
-	/* Wake the consumer once per rise through the threshold, not on every event: the
+	/* Wake the consumer once per rise through a threshold, not on every event: the
 	 * fill this program sees rises by one per event (a stale tail only makes it look
-	 * fuller), so every crossing is seen exactly once. */
-	if (head + 1 - tail == wakeup_events) {
+	 * fuller), so every crossing is seen exactly once. A doorbell is expensive for the
+	 * dropping CPU (an irq_work self-IPI; ~10 us on a VM, bench/RESULTS.md), so while
+	 * drops keep coming the consumer drains on a timer instead and says so in `polling`;
+	 * then only a ring filling faster than its timer expects (urgent_events) rings. */
+	__u64 fill = head + 1 - tail;
+
+	if ((fill == wakeup_events && !*(volatile __u32 *)&cursor->polling) || fill == urgent_events) {
 		void *doorbell = bpf_map_lookup_elem(&doorbells, &cpu);
 
 		if (doorbell)

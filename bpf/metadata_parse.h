@@ -47,9 +47,10 @@ static __always_inline __u32 bounded(__u32 x)
 static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, const volatile __u8 *customer_type,
 					   __u64 *customer)
 {
-	__u32 tl = buf[0];
+	__u32 tl = buf[0], want = *customer_type;
 	__u32 p, i;
 	bool found = false;
+	__u64 id = 0;
 
 	if (1 + tl > m)
 		return DL_STATUS_INVALID;
@@ -67,20 +68,23 @@ static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, const volat
 
 		if (l > 16 || p + 2 + l > m)
 			return DL_STATUS_INVALID;
-		if (!found && t == *customer_type) {
+		if (!found && t == want) {
 			if (l == 0 || l > 8)
 				return DL_STATUS_INVALID;
 			/* One unaligned 8-byte load (the scratch slack keeps it in bounds),
 			 * shifted to the value's length: no inner loop for old verifiers
 			 * to unroll. */
-			*customer = __builtin_bswap64(*(__u64 *)(buf + p + 2)) >> ((8 - l) * 8);
+			id = __builtin_bswap64(*(__u64 *)(buf + p + 2)) >> ((8 - l) * 8);
 			found = true;
 		}
 		p += 2 + l;
 	}
 	if (p != m)
 		return DL_STATUS_INVALID;
-	return found ? DL_STATUS_CUSTOMER : DL_STATUS_NONE;
+	if (!found)
+		return DL_STATUS_NONE;
+	*customer = id;
+	return DL_STATUS_CUSTOMER;
 }
 
 #endif

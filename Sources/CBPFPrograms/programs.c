@@ -21,6 +21,7 @@ struct dropledger_bpf *dl_reader_open(const struct dl_reader_config *config)
 	skel->rodata->netns_filter = config->netns_filter;
 	skel->rodata->ring_shift = config->ring_shift;
 	skel->rodata->wakeup_events = config->wakeup_events;
+	skel->rodata->urgent_events = config->urgent_events;
 	err = bpf_map__set_max_entries(skel->maps.events, config->cpu_count << config->ring_shift);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.cursors, config->cpu_count);
@@ -86,6 +87,7 @@ int dl_reader_read_config(int rodata_fd, struct dl_reader_config *config)
 		config->netns_filter = rodata->netns_filter;
 		config->ring_shift = rodata->ring_shift;
 		config->wakeup_events = rodata->wakeup_events;
+		config->urgent_events = rodata->urgent_events;
 	}
 	free(rodata);
 	return err;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -324,4 +325,12 @@ int dl_pin_current_thread(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+int dl_epoll_wait_ns(int epfd, uint64_t nanoseconds)
+{
+	struct epoll_event event;
+	struct timespec timeout = { .tv_sec = nanoseconds / 1000000000, .tv_nsec = nanoseconds % 1000000000 };
+
+	return epoll_pwait2(epfd, &event, 1, &timeout, NULL);
 }

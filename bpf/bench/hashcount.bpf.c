@@ -3,7 +3,9 @@
  * Benchmark reference: how ebpf_exporter-style exporters count. The same metadata
  * read and TLV walk as dropledger.bpf.c (metadata_read.h, so the two do the same work
  * up to the point where they differ), then an in-kernel per-CPU hash counter keyed by
- * (customer, status, reason) that user space would read at scrape time.
+ * (customer, status, reason) that user space would read at scrape time. Two variants,
+ * as dropledger's: dlbench loads the direct one where the kernel allows it, as
+ * dropledger does, and can load the copy one next to it to show what the copy costs.
  */
 #include <stdbool.h>
 #include "../kernel_types.h"
@@ -20,15 +22,15 @@ struct {
 
 const volatile __u8 customer_tlv_type = 1;
 
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(bench_hashcount, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+static __always_inline int count_drop(struct sk_buff *skb, enum skb_drop_reason reason, bool direct)
 {
 	struct dl_fallback_key key = { .reason = reason };
 	struct dl_count *c;
 
 	if (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
 		return 0;
-	key.status = classify(skb, &customer_tlv_type, &key.customer);
+	key.status = direct ? classify_direct(skb, &customer_tlv_type, &key.customer)
+			    : classify_copy(skb, &customer_tlv_type, &key.customer);
 	c = bpf_map_lookup_elem(&counts, &key);
 	if (!c) {
 		struct dl_count zero = {};
@@ -41,6 +43,18 @@ int BPF_PROG(bench_hashcount, struct sk_buff *skb, void *location, enum skb_drop
 	c->drops += 1;
 	c->bytes += skb->len;
 	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(bench_hashcount, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	return count_drop(skb, reason, true);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(bench_hashcount_copy, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	return count_drop(skb, reason, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

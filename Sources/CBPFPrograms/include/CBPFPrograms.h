@@ -23,6 +23,7 @@ struct dl_reader_config {
 	uint32_t netns_filter;
 	uint32_t ring_shift;     /* each CPU's ring holds 1 << ring_shift events */
 	uint32_t wakeup_events;  /* a ring this full wakes the consumer */
+	uint32_t urgent_events;  /* ... even while the consumer polls */
 	uint32_t cpu_count;      /* one ring per possible CPU */
 	bool direct_reads;       /* load on_kfree_skb (bpf_rdonly_cast) rather than on_kfree_skb_copy */
 	int doorbell_template_fd; /* one of the doorbell rings: the outer map takes inner maps shaped like it */
@@ -39,7 +40,7 @@ int dl_reader_prog_fd(struct dropledger_bpf *skel);  /* the variant that was loa
 int dl_reader_link_fd(struct dropledger_bpf *skel);  /* -1 before attach */
 int dl_reader_rodata_fd(struct dropledger_bpf *skel); /* the load-time configuration, e.g. to pin it */
 /* Reads the load-time configuration back from a (pinned) .rodata map: the
- * customer_tlv_type, netns_filter, ring_shift and wakeup_events fields of `config`. 0 or -errno. */
+ * customer_tlv_type, netns_filter, ring_shift, wakeup_events and urgent_events fields of `config`. 0 or -errno. */
 int dl_reader_read_config(int rodata_fd, struct dl_reader_config *config);
 
 /* The rings' positions are shared with a BPF program on other CPUs: the tail is
@@ -52,6 +53,11 @@ static inline uint64_t dl_cursor_load_head(const struct dl_ring_cursor *cursor)
 static inline void dl_cursor_store_tail(struct dl_ring_cursor *cursor, uint64_t tail)
 {
 	__atomic_store_n(&cursor->tail, tail, __ATOMIC_RELEASE);
+}
+
+static inline void dl_cursor_store_polling(struct dl_ring_cursor *cursor, bool polling)
+{
+	__atomic_store_n(&cursor->polling, polling, __ATOMIC_RELAXED);
 }
 
 /* ---- the frame injector used by tests and benchmarks ---- */

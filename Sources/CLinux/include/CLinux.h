@@ -48,4 +48,8 @@ int dl_allowed_cpus(int *cpus, int max);
 /* Pins the calling thread to `cpu`. 0 or an errno value. */
 int dl_pin_current_thread(int cpu);
 
+/* Waits up to `nanoseconds` for the epoll instance `epfd` (epoll_pwait2: epoll_wait's
+ * timeout is in milliseconds). The number of ready descriptors, 0, or -1 and errno. */
+int dl_epoll_wait_ns(int epfd, uint64_t nanoseconds);
+
 #endif

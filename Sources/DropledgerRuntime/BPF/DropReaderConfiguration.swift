@@ -19,6 +19,8 @@ public struct DropReaderConfiguration: Sendable {
     var ringEvents: UInt32 { ringBufferSize / UInt32(MemoryLayout<dl_event>.stride) }
     /// log2(ringEvents): the ring index is a mask of the position.
     var ringShift: UInt32 { UInt32(ringEvents.trailingZeroBitCount) }
-    /// A ring this full wakes the consumer before its timer does.
+    /// A ring this full wakes the consumer before its timer does...
     var wakeupEvents: UInt32 { ringEvents / 4 }
+    /// ... and this full even while the consumer drains on a timer (see RingConsumer).
+    var urgentEvents: UInt32 { ringEvents / 4 * 3 }
 }

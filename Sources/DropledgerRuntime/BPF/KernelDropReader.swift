@@ -90,6 +90,7 @@ public final class KernelDropReader: @unchecked Sendable {
             netns_filter: configuration.netnsInode,
             ring_shift: configuration.ringShift,
             wakeup_events: configuration.wakeupEvents,
+            urgent_events: configuration.urgentEvents,
             cpu_count: UInt32(cpus),
             direct_reads: true,
             doorbell_template_fd: doorbells[0])
@@ -275,7 +276,8 @@ public final class KernelDropReader: @unchecked Sendable {
                 mismatches.append("\(rings) CPUs (now \(cpus))")
             }
             let storedSize = (UInt64(1) << stored.ring_shift) * UInt64(MemoryLayout<dl_event>.stride)
-            if stored.ring_shift != configuration.ringShift || stored.wakeup_events != configuration.wakeupEvents {
+            if stored.ring_shift != configuration.ringShift || stored.wakeup_events != configuration.wakeupEvents
+                || stored.urgent_events != configuration.urgentEvents {
                 mismatches.append("--ringbuf-size \(storedSize) (now \(configuration.ringBufferSize))")
             }
             if !mismatches.isEmpty {

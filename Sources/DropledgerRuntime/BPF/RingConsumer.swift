@@ -17,6 +17,8 @@ public final class RingConsumer: @unchecked Sendable {
     private let ledger: DropLedger
     private let lanes: [Lane]
     private let drainIntervalMilliseconds: Int32
+    /// Events that fill a quarter of one ring.
+    private let quarterRingEvents: UInt64
     private let foldIntervalNanoseconds: UInt64
     private let running = Atomic<Bool>(true)
     private let unrecordedDrops = Atomic<UInt64>(0)
@@ -43,13 +45,31 @@ public final class RingConsumer: @unchecked Sendable {
             self.folder = folder
         }
 
+        /// Whether the lane told the program it drains on a timer.
+        var polling = false
+
         deinit { ring_buffer__free(doorbells) }
+
+        /// Sleeps until a doorbell rings or `nanoseconds` pass, then empties the doorbells.
+        func waitForDoorbell(nanoseconds: UInt64) {
+            // ring_buffer__poll takes milliseconds; polling intervals are shorter.
+            _ = dl_epoll_wait_ns(ring_buffer__epoll_fd(doorbells), nanoseconds)
+            _ = ring_buffer__consume(doorbells)
+        }
+
+        func setPolling(_ polling: Bool, cursors: MappedArray) {
+            guard polling != self.polling else { return }
+            self.polling = polling
+            let base = cursors.base.assumingMemoryBound(to: dl_ring_cursor.self)
+            for ring in rings { dl_cursor_store_polling(base + ring, polling) }
+        }
     }
 
     public init(reader: KernelDropReader, ledger: DropLedger,
                 drainInterval: Duration = .milliseconds(50), foldInterval: Duration = .seconds(1)) throws {
         self.reader = reader
         self.ledger = ledger
+        quarterRingEvents = UInt64(reader.ringEvents / 4)
         drainIntervalMilliseconds = Int32(drainInterval.components.seconds * 1000
                                           + drainInterval.components.attoseconds / 1_000_000_000_000_000)
         foldIntervalNanoseconds = UInt64(foldInterval.components.seconds) * 1_000_000_000
@@ -112,14 +132,25 @@ public final class RingConsumer: @unchecked Sendable {
     private func run(_ lane: Lane) {
         // Fails only if the CPU went offline meanwhile; the thread then drains from anywhere.
         _ = dl_pin_current_thread(Int32(lane.cpu))
+        let idleWait = UInt64(drainIntervalMilliseconds) * 1_000_000
         var lastFold = Self.now()
+        var lastDrain = lastFold
+        var wait = idleWait
         while running.load(ordering: .acquiring) {
-            // Woken early by the kernel only when a ring passes a quarter full: once per
-            // quarter ring of events at most, so a storm does not keep it spinning.
-            _ = ring_buffer__poll(lane.doorbells, drainIntervalMilliseconds)
-            drain(lane)
+            // Woken by the doorbell (a ring a quarter full, or three quarters while polling)
+            // or by the timeout.
+            lane.waitForDoorbell(nanoseconds: wait)
+            let drained = drain(lane)
             lane.tally.flush(into: &lane.batch)
             let now = Self.now()
+            // Interrupt mitigation, as NAPI does: while drops keep coming, drain on a timer
+            // set to when a ring would be a quarter full at the rate just seen, and tell the
+            // program not to ring for that (each doorbell costs the dropping CPU a self-IPI).
+            // A rate that jumps still rings at three quarters.
+            wait = Self.pollingInterval(events: drained, over: now &- lastDrain, quarterRing: quarterRingEvents,
+                                        idle: idleWait)
+            lane.setPolling(wait < idleWait, cursors: reader.cursors)
+            lastDrain = now
             if lane.folder != nil && now &- lastFold >= foldIntervalNanoseconds {
                 foldFallback(lane)
                 lastFold = now
@@ -133,18 +164,31 @@ public final class RingConsumer: @unchecked Sendable {
         ledger.flush(&lane.batch, at: WallClock.now())
     }
 
+    /// How long to wait for the next drain after `events` came in `elapsed` ns: until one
+    /// ring would be a quarter full at that rate (as if all came from one CPU), at least
+    /// 0.1 ms; `idle` when that is longer (the doorbell then wakes the thread in time).
+    static func pollingInterval(events: UInt64, over elapsed: UInt64, quarterRing: UInt64, idle: UInt64) -> UInt64 {
+        guard events > 0 else { return idle }
+        let (product, overflow) = elapsed.multipliedReportingOverflow(by: quarterRing)
+        if overflow { return idle }
+        return min(max(product / events, 100_000), idle)
+    }
+
     /// Counts every event the lane's rings hold into its tally, straight from the shared
-    /// memory (no copy, no call per event), then hands the space back.
-    private func drain(_ lane: Lane) {
+    /// memory (no copy, no call per event), then hands the space back. Returns the events drained.
+    @discardableResult
+    private func drain(_ lane: Lane) -> UInt64 {
         let context = lane.tally.context
         let cursors = reader.cursors.base.assumingMemoryBound(to: dl_ring_cursor.self)
         let rings = UnsafePointer(reader.events.base.assumingMemoryBound(to: dl_event.self))
         let perRing = reader.ringEvents, mask = UInt64(perRing - 1)
+        var drained: UInt64 = 0
         for cpu in lane.rings {
             let cursor = cursors + cpu
             let head = dl_cursor_load_head(cursor)
             var tail = cursor.pointee.tail
             if tail == head { continue }
+            drained &+= head &- tail
             let ring = rings + cpu * perRing
             while tail != head {
                 let event = ring + Int(tail & mask)
@@ -156,6 +200,7 @@ public final class RingConsumer: @unchecked Sendable {
             }
             dl_cursor_store_tail(cursor, tail)
         }
+        return drained
     }
 
     private func foldFallback(_ lane: Lane) {
