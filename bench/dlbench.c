@@ -18,7 +18,8 @@
  *       with the synthetic producer (BPF_PROG_TEST_RUN, repeat, pinned to that CPU),
  *       then drains them with one thread per CPU, pinned to it as the Swift consumer's
  *       are, straight from the mmapped arrays into an open-addressing table keyed by
- *       (customer, status, reason). Prints "events <n> seconds <s> rate <events/s> series <n>".
+ *       the drop site the Swift consumer keys its counts by (customer, status, reason,
+ *       location, ifindex, netns). Prints "events <n> seconds <s> rate <events/s> series <n>".
  *
  *   dlbench fill PROG_ID EVENTS_PER_CPU CUSTOMERS
  *       Fills the rings of an already loaded dropledger program (the Swift side
@@ -144,10 +145,16 @@ static int attach(void)
 
 /* ---- the C consumer ---- */
 
+/* The drop site, as the Swift consumer's DrainTally keys its counts: customer, status,
+ * reason, kernel location and device. Same work per event on both sides. */
+struct site {
+	uint64_t customer, location;
+	uint32_t reason, status;  /* status stored + 1: 0 marks an empty slot */
+	uint32_t ifindex, netns;
+};
+
 struct slot {
-	uint64_t customer;
-	uint32_t reason;
-	uint32_t status;  /* 0 = empty slot; stored as status + 1 */
+	struct site site;
 	uint64_t drops, bytes;
 };
 
@@ -167,23 +174,34 @@ static inline uint64_t mix(uint64_t h)
 	return h;
 }
 
+static inline size_t site_hash(const struct site *k)
+{
+	return mix(k->customer ^ mix(k->location ^ mix(((uint64_t)k->reason | (uint64_t)k->status << 32) ^
+						     ((uint64_t)k->ifindex | (uint64_t)k->netns << 32))));
+}
+
+static inline int site_equal(const struct site *a, const struct site *b)
+{
+	return a->customer == b->customer && a->location == b->location && a->reason == b->reason &&
+	       a->status == b->status && a->ifindex == b->ifindex && a->netns == b->netns;
+}
+
 static void table_grow(struct table *t);
 
-static inline void table_add(struct table *t, uint64_t customer, uint32_t status, uint32_t reason, uint64_t drops,
-			     uint64_t bytes)
+static inline void table_add(struct table *t, const struct site *k, uint64_t drops, uint64_t bytes)
 {
-	size_t i = mix(mix(customer) ^ ((uint64_t)reason | (uint64_t)status << 32)) & t->mask;
+	size_t i = site_hash(k) & t->mask;
 
 	for (;;) {
 		struct slot *s = &t->slots[i];
 
-		if (s->status == 0) {
-			*s = (struct slot){ customer, reason, status + 1, drops, bytes };
+		if (s->site.status == 0) {
+			*s = (struct slot){ *k, drops, bytes };
 			if (++t->used * 2 > t->mask + 1)
 				table_grow(t);
 			return;
 		}
-		if (s->customer == customer && s->reason == reason && s->status == status + 1) {
+		if (site_equal(&s->site, k)) {
 			s->drops += drops;
 			s->bytes += bytes;
 			return;
@@ -202,10 +220,10 @@ static void table_grow(struct table *t)
 	for (size_t i = 0; i <= old.mask; i++) {
 		struct slot *s = &old.slots[i];
 
-		if (s->status) {
-			size_t j = mix(mix(s->customer) ^ ((uint64_t)s->reason | (uint64_t)(s->status - 1) << 32)) & t->mask;
+		if (s->site.status) {
+			size_t j = site_hash(&s->site) & t->mask;
 
-			while (t->slots[j].status)
+			while (t->slots[j].site.status)
 				j = (j + 1) & t->mask;
 			t->slots[j] = *s;
 			t->used++;
@@ -321,7 +339,10 @@ static void *drain(void *arg)
 		for (; tail != head; tail++) {
 			const struct dl_event *e = &l->ring[tail & l->mask];
 
-			table_add(&l->t, e->status == DL_STATUS_CUSTOMER ? e->customer : 0, e->status, e->reason, 1, e->len);
+			struct site k = { e->status == DL_STATUS_CUSTOMER ? e->customer : 0, e->location, e->reason,
+					  (uint32_t)(e->status < 2 ? e->status : 2) + 1, e->ifindex, e->netns };
+
+			table_add(&l->t, &k, 1, e->len);
 		}
 		__atomic_store_n(&l->cursor->tail, tail, __ATOMIC_RELEASE);
 	}
@@ -393,8 +414,8 @@ static int consume(uint32_t ring_bytes, uint32_t per_cpu, uint32_t customers)
 		for (size_t i = 0; i <= t->mask; i++) {
 			struct slot *s = &t->slots[i];
 
-			if (s->status)
-				table_add(&lanes[0].t, s->customer, s->status - 1, s->reason, s->drops, s->bytes);
+			if (s->site.status)
+				table_add(&lanes[0].t, &s->site, s->drops, s->bytes);
 		}
 		events_seen += t->events;
 	}

@@ -410,11 +410,11 @@ over 1000 customers × 4 reasons while nobody consumes; then the consumer is sta
 until it has counted all of them. Both consumers run one thread per CPU, pinned to it, reading
 that CPU's ring straight from the mmapped arrays (acquire-load of the head, release-store of the
 tail). Swift: the real \`KernelDropReader\` rings, \`RingConsumer\` and \`DropLedger\`
-(\`dropledger-bench consume\`, filled by \`dlbench fill\`, timed until the ledger counts every event);
-its threads drain every 1 ms instead of 50 ms here, because a thread whose publish finds another
-merging into the ledger keeps its batch until its next drain, and a 50 ms wait would decide the round.
-C: \`dlbench consume\`, each thread into its own open-addressing table keyed by (customer, status,
-reason), merged into one at the end. Alternating rounds; median.
+(\`dropledger-bench consume\`, filled by \`dlbench fill\`, timed until the ledger counts every event),
+with the exporter's settings.
+C: \`dlbench consume\`, each thread into its own open-addressing table keyed by the same drop site
+as the Swift side's \`DrainTally\` (customer, status, reason, location, ifindex, netns), merged into
+one at the end. Alternating rounds; median.
 
 | consumer | events/s (median) | rounds (M events/s) |
 |---|---|---|

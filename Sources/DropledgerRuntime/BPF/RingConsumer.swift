@@ -30,23 +30,25 @@ public final class RingConsumer: @unchecked Sendable {
         let cpu: Int
         /// The rings it drains: its CPU's, and for the first lane those without a lane.
         let rings: [Int]
-        /// Waits on the rings' doorbells: the program rings one when its ring passes a quarter full.
+        /// Waits on the rings' doorbells: the program rings one when its ring passes a quarter
+        /// full, or three quarters while the lane polls.
         let doorbells: OpaquePointer
         /// What the drains count into, emptied into `batch` after every drain.
         let tally = DrainTally()
         var batch = DropBatch()
         /// The first lane's only.
         var folder: FallbackFolder?
+        /// Whether the lane told the program it drains on a timer.
+        private var polling = false
 
-        init(cpu: Int, rings: [Int], doorbells: OpaquePointer, folder: FallbackFolder?) {
+        init(cpu: Int, rings: [Int], doorbells: OpaquePointer, folder: FallbackFolder?, cursors: MappedArray) {
             self.cpu = cpu
             self.rings = rings
             self.doorbells = doorbells
             self.folder = folder
+            // A pinned ring (--state-dir) may still say what the last exporter was doing.
+            store(polling: false, cursors: cursors)
         }
-
-        /// Whether the lane told the program it drains on a timer.
-        var polling = false
 
         deinit { ring_buffer__free(doorbells) }
 
@@ -59,6 +61,10 @@ public final class RingConsumer: @unchecked Sendable {
 
         func setPolling(_ polling: Bool, cursors: MappedArray) {
             guard polling != self.polling else { return }
+            store(polling: polling, cursors: cursors)
+        }
+
+        private func store(polling: Bool, cursors: MappedArray) {
             self.polling = polling
             let base = cursors.base.assumingMemoryBound(to: dl_ring_cursor.self)
             for ring in rings { dl_cursor_store_polling(base + ring, polling) }
@@ -98,7 +104,7 @@ public final class RingConsumer: @unchecked Sendable {
             }
             // A restart with a state directory: what earlier runs folded is not new.
             let folder = index == 0 ? FallbackFolder(baseline: FallbackMaps.readFolded(reader.foldedFD)) : nil
-            lanes.append(Lane(cpu: cpu, rings: rings, doorbells: doorbells, folder: folder))
+            lanes.append(Lane(cpu: cpu, rings: rings, doorbells: doorbells, folder: folder, cursors: reader.cursors))
         }
         self.lanes = lanes
     }
@@ -155,7 +161,11 @@ public final class RingConsumer: @unchecked Sendable {
                 foldFallback(lane)
                 lastFold = now
             }
-            ledger.publish(&lane.batch, at: WallClock.now())
+            // The lock is busy (a scrape, or another lane merging): try again soon rather
+            // than after a whole idle wait, so that counts do not lag behind the rings.
+            if !ledger.publish(&lane.batch, at: WallClock.now()) {
+                wait = min(wait, Self.publishRetry)
+            }
         }
         _ = ring_buffer__consume(lane.doorbells)
         drain(lane)
@@ -163,6 +173,8 @@ public final class RingConsumer: @unchecked Sendable {
         if lane.folder != nil { foldFallback(lane) }
         ledger.flush(&lane.batch, at: WallClock.now())
     }
+
+    static let publishRetry: UInt64 = 200_000
 
     /// How long to wait for the next drain after `events` came in `elapsed` ns: until one
     /// ring would be a quarter full at that rate (as if all came from one CPU), at least
