@@ -111,6 +111,13 @@ public final class KernelDropReader: @unchecked Sendable {
                 let err = bpf_map_update_elem(outer, &key, &value, UInt64(BPF_ANY))
                 if err != 0 { throw RuntimeError.libbpf("installing the doorbell of CPU \(cpu)", returned: err) }
             }
+            // Before pinning: a state in the directory must be one an exporter could use.
+            events = try MappedArray(fd: try Self.mapFD(object, "events"),
+                                     length: Int(cpus) * ringEvents * MemoryLayout<dl_event>.stride,
+                                     writable: false, what: "the event rings")
+            cursors = try MappedArray(fd: try Self.mapFD(object, "cursors"),
+                                      length: Int(cpus) * MemoryLayout<dl_ring_cursor>.stride,
+                                      writable: true, what: "the ring positions")
             let attached = dl_reader_attach(skeleton)
             if attached != 0 {
                 throw RuntimeError.libbpf("attaching to the skb:kfree_skb tracepoint", returned: attached,
@@ -135,12 +142,6 @@ public final class KernelDropReader: @unchecked Sendable {
                     throw error
                 }
             }
-            events = try MappedArray(fd: try Self.mapFD(object, "events"),
-                                     length: Int(cpus) * ringEvents * MemoryLayout<dl_event>.stride,
-                                     writable: false, what: "the event rings")
-            cursors = try MappedArray(fd: try Self.mapFD(object, "cursors"),
-                                      length: Int(cpus) * MemoryLayout<dl_ring_cursor>.stride,
-                                      writable: true, what: "the ring positions")
         } catch {
             for fd in doorbells { close(fd) }
             if folded >= 0 { close(folded) }
