@@ -22,14 +22,11 @@
 /* Weak: on kernels without it, only the copy variant is loaded. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
-/* The area's end as an offset from skb->head, or -1 when there is none to find. */
-static __always_inline long metadata_end(struct sk_buff *skb, __u32 meta_end_field)
+/* Where the area ends on kernels without skb_shared_info.meta_end: at the MAC header,
+ * as an offset from skb->head; -1 when the header was never set. */
+static __always_inline long mac_header_end(struct sk_buff *skb)
 {
-	if (bpf_core_field_exists(((struct skb_shared_info *)0)->meta_end))
-		return meta_end_field;
-	if (skb->mac_header == (__u16)~0U)
-		return -1;
-	return skb->mac_header;
+	return skb->mac_header == (__u16)~0U ? -1 : skb->mac_header;
 }
 
 static __always_inline __u8 classify_direct(struct sk_buff *skb, const volatile __u8 *customer_type, __u64 *customer)
@@ -44,7 +41,7 @@ static __always_inline __u8 classify_direct(struct sk_buff *skb, const volatile 
 		return DL_STATUS_NONE;
 	if (m > DL_META_MAX)
 		return DL_STATUS_INVALID;
-	end = metadata_end(skb, bpf_core_field_exists(shinfo->meta_end) ? shinfo->meta_end : 0);
+	end = bpf_core_field_exists(shinfo->meta_end) ? shinfo->meta_end : mac_header_end(skb);
 	if (end < m)
 		return DL_STATUS_INVALID;
 	/* btf_id 0: untrusted read-only memory of any size; loads past the area read
@@ -65,7 +62,7 @@ static __always_inline __u8 classify_copy(struct sk_buff *skb, const volatile __
 		return DL_STATUS_NONE;
 	if (m > DL_META_MAX)
 		return DL_STATUS_INVALID;
-	end = metadata_end(skb, bpf_core_field_exists(shinfo->meta_end) ? BPF_CORE_READ(shinfo, meta_end) : 0);
+	end = bpf_core_field_exists(shinfo->meta_end) ? BPF_CORE_READ(shinfo, meta_end) : mac_header_end(skb);
 	if (end < m)
 		return DL_STATUS_INVALID;
 

@@ -16,7 +16,8 @@ public final class RingConsumer: @unchecked Sendable {
     private let reader: KernelDropReader
     private let ledger: DropLedger
     private let lanes: [Lane]
-    private let drainIntervalMilliseconds: Int32
+    /// How long a thread waits for a doorbell when drops are not coming fast enough to poll.
+    private let idleWaitNanoseconds: UInt64
     /// Events that fill a quarter of one ring.
     private let quarterRingEvents: UInt64
     private let foldIntervalNanoseconds: UInt64
@@ -76,8 +77,8 @@ public final class RingConsumer: @unchecked Sendable {
         self.reader = reader
         self.ledger = ledger
         quarterRingEvents = UInt64(reader.ringEvents / 4)
-        drainIntervalMilliseconds = Int32(drainInterval.components.seconds * 1000
-                                          + drainInterval.components.attoseconds / 1_000_000_000_000_000)
+        idleWaitNanoseconds = UInt64(drainInterval.components.seconds) * 1_000_000_000
+            + UInt64(drainInterval.components.attoseconds / 1_000_000_000)
         foldIntervalNanoseconds = UInt64(foldInterval.components.seconds) * 1_000_000_000
             + UInt64(foldInterval.components.attoseconds / 1_000_000_000)
 
@@ -138,7 +139,7 @@ public final class RingConsumer: @unchecked Sendable {
     private func run(_ lane: Lane) {
         // Fails only if the CPU went offline meanwhile; the thread then drains from anywhere.
         _ = dl_pin_current_thread(Int32(lane.cpu))
-        let idleWait = UInt64(drainIntervalMilliseconds) * 1_000_000
+        let idleWait = idleWaitNanoseconds
         var lastFold = Self.now()
         var lastDrain = lastFold
         var wait = idleWait
