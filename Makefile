@@ -8,8 +8,23 @@ SWIFT_FLAGS ?= -c release --static-swift-stdlib
 BPF_OUT := .build/bpf
 SKEL_DIR := Sources/CBPFPrograms/generated
 BPF_PROGRAMS := dropledger inject tagger parse_check
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wextra -Wno-unused-parameter -Werror \
-	-I/usr/include/$(shell uname -m)-linux-gnu -Ibpf
+# The BPF objects are embedded in the binaries, so they target the machine building
+# them. Their rings' memory ordering is written and checked per architecture
+# (bpf/event_ring.h): any other fails here rather than build a program that could hand
+# the consumer half-written events.
+MACHINE ?= $(shell uname -m)
+BPF_ARCH_x86_64 := x86
+BPF_ARCH_aarch64 := arm64
+BPF_ARCH := $(BPF_ARCH_$(MACHINE))
+ifeq ($(BPF_ARCH),)
+$(error dropledger builds on x86_64 and aarch64 only, not $(MACHINE): its BPF rings' memory ordering is checked for those two (bpf/event_ring.h))
+endif
+BPF_WARNINGS := -Wall -Wextra -Wno-unused-parameter -Werror
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(BPF_WARNINGS) -I/usr/include/$(MACHINE)-linux-gnu -Ibpf
+# The same programs for arm64, compiled on any machine (asm/types.h from Debian's
+# linux-libc-dev-arm64-cross) so the code stays portable: `make test` checks them.
+BPF_ARM64_OUT := .build/bpf-arm64
+BPF_ARM64_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_arm64 $(BPF_WARNINGS) -I/usr/aarch64-linux-gnu/include -Ibpf
 # Debian packages the build, the tests and the demo need (installed only if missing).
 DEB_PACKAGES := $(shell cat deps/debian-packages.txt tests/kernels/deps.txt | grep -v '^\#' | sort -u)
 # What the kernel matrix copies into each guest: the same binaries the build made.
@@ -19,7 +34,7 @@ MATRIX_FILES := $(CURDIR)/.build/release/dropledger $(CURDIR)/.build/release/dro
 # Keep the objects: tests and the kernel matrix use them too.
 .SECONDARY:
 
-.PHONY: deps bpf build run test test-unit test-integration test-kernels fuzz demo clean bench bench-tools
+.PHONY: deps bpf bpf-arm64 build run test test-unit test-integration test-kernels test-bpf-ordering fuzz demo clean bench bench-tools
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -42,6 +57,19 @@ $(BPF_OUT) $(SKEL_DIR):
 
 bpf: $(BPF_PROGRAMS:%=$(SKEL_DIR)/%.skel.h)
 
+$(BPF_ARM64_OUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h | $(BPF_ARM64_OUT)
+	$(CLANG) $(BPF_ARM64_CFLAGS) -c $< -o $@
+
+$(BPF_ARM64_OUT):
+	mkdir -p $@
+
+bpf-arm64: $(BPF_PROGRAMS:%=$(BPF_ARM64_OUT)/%.bpf.o)
+
+# The rings' ordering per architecture (bpf/event_ring.h): arm64 publishes with an
+# atomic exchange, and an architecture nobody checked fails to build.
+test-bpf-ordering: bpf bpf-arm64
+	CLANG=$(CLANG) tests/bpf-ordering.sh $(BPF_OUT)/dropledger.bpf.o.full $(BPF_ARM64_OUT)/dropledger.bpf.o
+
 build: bpf
 	swift build $(SWIFT_FLAGS)
 
@@ -55,6 +83,7 @@ demo: deps build
 # Unit tests need no root; the integration tests drive the release binaries on the
 # running kernel; the kernel matrix runs the same binaries on Debian's 6.1 and 6.12.
 test: deps build
+	$(MAKE) --no-print-directory test-bpf-ordering
 	swift test --no-parallel
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory test-kernels

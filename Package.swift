@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         // Pure logic: TLV decoding, reason table, aggregation, exposition. No C imports.
@@ -55,7 +56,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "DropledgerCoreTests", dependencies: ["DropledgerCore"],
+        .testTarget(name: "DropledgerCoreTests", dependencies: [
+            "DropledgerCore", .product(name: "PropertyBased", package: "swift-property-based"),
+        ],
                     resources: [.copy("Golden")]),
         // Root, real kernel: namespaces, injected frames, the built binaries. See Tests/IntegrationTests.
         .testTarget(name: "IntegrationTests", dependencies: ["DropledgerCore"]),

@@ -13,6 +13,37 @@
 #include <bpf/bpf_helpers.h>
 #include "dropledger.h"
 
+/*
+ * Memory ordering between this producer and the consumer on another CPU
+ * (RingConsumer.swift, through dl_cursor_load_head / dl_cursor_store_tail):
+ *
+ *  - Publish: the event's stores must be visible before the head that covers it; the
+ *    consumer loads the head with acquire, so this side needs release. BPF has a
+ *    store-release only from Linux 6.15 on, so per architecture:
+ *      x86: stores are not reordered with earlier stores (TSO); a compiler barrier
+ *           and a plain store are a release. The JIT emits a mov.
+ *      arm64: an atomic exchange (BPF_XCHG, Linux 5.12 on) is fully ordered on every
+ *           JIT (swpal, or ldaxr/stlxr and dmb ish), so it is a release too.
+ *    Any other architecture is refused at build time (below, and in the Makefile).
+ *  - Reuse of a slot: the consumer stores the tail with release after reading the
+ *    events behind it. Here the slot's stores depend on the loaded tail through the
+ *    full-ring branch; no CPU makes a store visible before the branch it depends on
+ *    resolves (a control dependency, as the kernel's perf ring buffer relies on), so
+ *    the slot is not overwritten before the consumer has read it.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define dl_publish_head(cursor, value)                          \
+	do {                                                    \
+		asm volatile("" ::: "memory");                  \
+		*(volatile __u64 *)&(cursor)->head = (value);   \
+	} while (0)
+#elif defined(__TARGET_ARCH_arm64)
+#define dl_publish_head(cursor, value) \
+	((void)__atomic_exchange_n(&(cursor)->head, (value), __ATOMIC_SEQ_CST))
+#else
+#error "dropledger's rings are built for x86 and arm64 only (define __TARGET_ARCH_x86 or __TARGET_ARCH_arm64): another architecture needs its publish ordering checked first"
+#endif
+
 /* Load-time configuration, set by user space before load. */
 const volatile __u32 ring_shift = 12;      /* each CPU's ring holds 1 << ring_shift events */
 const volatile __u32 wakeup_events = 1024; /* ring the CPU's doorbell when its ring holds this many */
@@ -87,11 +118,8 @@ static __always_inline bool enqueue(__u64 customer, __u64 location, __u32 reason
 	e->netns = netns;
 	e->len = len;
 	e->status = status;
-	/* Publish after the event: stores are not reordered on x86, the only target this
-	 * object is built for (-D__TARGET_ARCH_x86); the barrier keeps clang from doing it.
-	 * Another architecture would need a store-release here. */
-	asm volatile("" ::: "memory");
-	*(volatile __u64 *)&cursor->head = head + 1;
+	/* Publish after the event (release; see the top of this file). */
+	dl_publish_head(cursor, head + 1);
 	/* Wake the consumer once per rise through a threshold, not on every event: the
 	 * fill this program sees rises by one per event (a stale tail only makes it look
 	 * fuller), so every crossing is seen exactly once. A doorbell is expensive for the

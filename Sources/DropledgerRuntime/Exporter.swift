@@ -50,21 +50,26 @@ public final class Exporter: Sendable {
         LibBPFLog.shared.install(logger: logger)
         let reasons = try KernelDropReasons.load()
         logger.debug("read \(reasons.count) drop reasons from the kernel's BTF")
-        let ledger = DropLedger(trackedCustomers: configuration.trackedCustomers)
+        let ledger = DropLedger(trackedCustomers: configuration.trackedCustomers, exposedCustomers: configuration.maxCustomers)
         self.ledger = ledger
         self.reasons = reasons
-        let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, maxCustomers: configuration.maxCustomers,
-                                  ledger: ledger, reasons: reasons,
+        let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, ledger: ledger, reasons: reasons,
                                   buildInfo: BuildInfo(version: configuration.version, kernel: ProcFiles.kernelRelease),
                                   logger: logger)
-        // Bind first: a taken port fails before anything is loaded into the kernel.
+        // The state directory's lock and then the port, before anything is loaded into the kernel.
+        let state = try configuration.stateDirectory.map {
+            try StateDirectory.claim($0, version: configuration.version, logger: logger)
+        }
         server = try HTTPServer(listen: configuration.listenAddress, limits: configuration.http.limits,
                                 webConfigFile: configuration.http.webConfigFile, logger: logger) { endpoints.handle($0) }
-        reader = try KernelDropReader(configuration: configuration.reader,
-                                      state: configuration.stateDirectory.map(StateDirectory.init(path:)))
+        reader = try KernelDropReader(configuration: configuration.reader, state: state)
         if let state = reader.state {
-            logger.info(reader.resumed ? "resuming from the state pinned in \(state.path): draining what the kernel counted meanwhile"
-                                       : "pinned the program and its maps in \(state.path): they stay attached across restarts")
+            if reader.resumed {
+                logger.info("resuming from the state pinned in \(state.path): draining what the kernel counted meanwhile",
+                            metadata: ["made_by": "dropledger \(reader.stateMadeBy ?? "?")"])
+            } else {
+                logger.info("pinned the program and its maps in \(state.path): they stay attached across restarts")
+            }
         }
         consumer = try RingConsumer(reader: reader, ledger: ledger)
         try consumer.start()

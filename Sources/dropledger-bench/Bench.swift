@@ -149,9 +149,7 @@ enum Bench {
         let afterIngest = status("VmRSS")
         let reasons = ReasonTable(enums: [])
         // Rendered as `serve` does: the default --max-customers names the top 10000.
-        var snapshot = ledger.snapshot()
-        (snapshot.counters, _) = snapshot.counters.foldingCustomers(keeping: 10_000)
-        let body = DropMetrics.render(snapshot, reasons: reasons)
+        let body = DropMetrics.render(ledger.exposition().snapshot, reasons: reasons)
         print("memory customers=\(customers) series=\(ledger.snapshot().counters.count) rss_before_kb=\(before) "
               + "rss_after_ingest_kb=\(afterIngest) rss_after_render_kb=\(status("VmRSS")) peak_kb=\(status("VmHWM")) "
               + "render_bytes=\(body.count) ingest_s=\(ingestSeconds)")

@@ -1,17 +1,23 @@
 import ArgumentParser
 import DropledgerRuntime
+import Glibc
+import Logging
 
 struct Cleanup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove what `serve --state-dir DIR` left in the kernel: detaches its program and removes the pins.",
-        discussion: "Drops the state's counts not yet drained. Run it while no exporter uses DIR.")
+        discussion: "Drops the state's counts not yet drained. Refused while an exporter uses DIR.")
 
     @Option(name: .customLong("state-dir"), help: "The state directory given to serve.")
     var stateDir: String
 
     func run() throws {
         do {
-            let state = StateDirectory(path: stateDir)
+            guard access(stateDir, F_OK) == 0 else {
+                print("no state at \(stateDir); nothing to do")
+                return
+            }
+            let state = try StateDirectory.claim(stateDir, version: Dropledger.version, logger: Logger(label: "dropledger"))
             if try state.removeAll() {
                 print("removed \(state.path): the program is detached")
             } else {

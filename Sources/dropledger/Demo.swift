@@ -38,7 +38,7 @@ struct Demo: ParsableCommand {
         let exporter: Exporter
         do {
             lab = try DemoLab()
-            try DemoTagging.tag(mode: xdpMode)
+            try DemoTagging.tag(mode: xdpMode, logger: logger)
             exporter = try Exporter(
                 configuration: .init(listenAddress: address, telemetryPath: "/metrics",
                                      reader: DropReaderConfiguration(netnsInode: try ProcFiles.netnsInode(lab.netnsPath)),

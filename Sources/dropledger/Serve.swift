@@ -131,7 +131,8 @@ struct Serve: ParsableCommand {
         if let tagInterface, let prefixes {
             do {
                 _ = try Tagger.tag(interface: tagInterface, prefixes: prefixes,
-                                   configuration: TaggerConfiguration(mode: xdpMode, customerTLVType: customerTLVType))
+                                   configuration: TaggerConfiguration(mode: xdpMode, customerTLVType: customerTLVType),
+                                   pinsOutliveProcess: false, logger: logger)
                 logger.info("tagging \(tagInterface) with \(prefixes.count) prefixes")
             } catch {
                 logger.error("\(error)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DropledgerCore
 import DropledgerRuntime
+import Logging
 import Glibc
 
 struct Tag: ParsableCommand {
@@ -48,7 +49,8 @@ struct Tag: ParsableCommand {
         do {
             let outcome = try Tagger.tag(interface: interface, prefixes: table.entries,
                                          configuration: TaggerConfiguration(mode: xdpMode, match: match,
-                                                                            customerTLVType: customerTLVType))
+                                                                            customerTLVType: customerTLVType),
+                                         logger: Logger(label: "dropledger"))
             switch outcome {
             case .attached(let count):
                 print("tagged \(interface) (\(xdpMode.rawValue) XDP) with \(count) prefixes; pinned at \(Tagger.pinDirectory(interface: interface))")

@@ -133,6 +133,77 @@ struct RestartTests {
         #expect(state.pins.contains("link"), "a refused start leaves the state alone")
     }
 
+    @Test func oneOwnerPerStateAndNoDropLostToSIGKILL() throws {
+        // 4 KiB rings: most of each 256-drop batch goes through the fallback maps, so
+        // both ways a drop is counted cross the kill.
+        let network = try TestNetwork(tag: "rstl")
+        let state = StateDir()
+        let first = try serve(network, state, ["--ringbuf-size", "4KiB"])
+        let pid = first.process.processIdentifier
+
+        // A second exporter, and a cleanup, on the state in use: refused at once, naming the holder.
+        for command in [["serve", "--web.listen-address", "127.0.0.1:0", "--filter.netns", network.netnsPath,
+                         "--state-dir", state.path, "--ringbuf-size", "4KiB"],
+                        ["cleanup", "--state-dir", state.path]] {
+            let refused = try Command.capture(["timeout", "20", Binaries.dropledger] + command)
+            #expect(refused.status == 1, "\(command[0]): \(refused.stderr)")
+            #expect(refused.stderr.contains("the state directory \(state.path) is in use by process \(pid) ("),
+                    "\(refused.stderr)")
+            #expect(refused.stderr.split(separator: "\n").count == 1, "not one line: \(refused.stderr)")
+        }
+        #expect(first.process.isRunning)
+        #expect(state.pins.contains("link"), "a refused cleanup removed pins")
+
+        try network.inject(metadata: Self.area(91), count: 50_000, port: Self.closedPort, batchSize: 256)
+        #expect(try first.settledSeries(expected: ["91/NO_SOCKET": 50_000]) == ["91/NO_SOCKET": 50_000])
+        kill(pid, SIGKILL)
+        first.process.waitUntilExit()
+
+        // Dropped while no exporter runs, some into the ring, most into the fallback maps.
+        try network.inject(metadata: Self.area(91), count: 20_000, port: Self.closedPort, batchSize: 256)
+        try network.inject(metadata: Self.area(92), count: 3_000, port: Self.closedPort, batchSize: 256)
+
+        // The lock went with the killed process: the next start takes the state and counts
+        // exactly the drops the first had not counted (none recounted, none lost).
+        let second = try serve(network, state, ["--ringbuf-size", "4KiB"])
+        #expect(second.log().contains("resuming from the state"), "\(second.log())")
+        let downtime: [String: UInt64] = ["91/NO_SOCKET": 20_000, "92/NO_SOCKET": 3_000]
+        #expect(try second.settledSeries(expected: downtime) == downtime, "\(second.log())")
+        #expect(second.stop() == 0)
+    }
+
+    @Test func refusesAStateOfAnotherFormat() throws {
+        let network = try TestNetwork(tag: "rstf")
+        let state = StateDir()
+        let first = try serve(network, state)
+        #expect(first.stop() == 0)
+        #expect(state.pins.contains("format"))
+        let made = try Command.run(["bpftool", "-j", "map", "dump", "pinned", state.path + "/format"])
+        // Format 2, then the version that made it ("0.1.0").
+        #expect(made.replacingOccurrences(of: " ", with: "").contains(#""0x02","0x00","0x00","0x00","0x30","0x2e","0x31","0x2e","0x30","0x00""#),
+                "format record: \(made)")
+
+        func start() throws -> Command.Result {
+            try Command.capture(["timeout", "20", Binaries.dropledger, "serve", "--web.listen-address", "127.0.0.1:0",
+                                 "--filter.netns", network.netnsPath, "--state-dir", state.path])
+        }
+        // Format 1 in the record: another dropledger's layout.
+        let value = ["1", "0", "0", "0"] + Array(repeating: "0", count: 60)
+        try Command.run(["bpftool", "map", "update", "pinned", state.path + "/format", "key", "0", "0", "0", "0", "value"] + value)
+        let other = try start()
+        #expect(other.status == 1)
+        #expect(other.stderr.contains("the state in \(state.path) has format 1"), "\(other.stderr)")
+        #expect(other.stderr.contains("`dropledger cleanup --state-dir \(state.path)`"), "\(other.stderr)")
+
+        // No record at all: a state made before formats were recorded.
+        try Command.run(["rm", state.path + "/format"])
+        let older = try start()
+        #expect(older.status == 1)
+        #expect(older.stderr.contains("made by a dropledger before state formats were recorded"), "\(older.stderr)")
+        #expect(older.stderr.contains("`dropledger cleanup --state-dir \(state.path)`"))
+        #expect(state.pins.contains("link"), "a refused start leaves the state alone")
+    }
+
     @Test(arguments: [SIGTERM, SIGKILL])
     func withoutStateNothingStaysAttached(signal: Int32) throws {
         let network = try TestNetwork(tag: "rstk")

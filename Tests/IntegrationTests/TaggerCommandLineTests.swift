@@ -86,6 +86,7 @@ struct TaggerCommandLineTests {
                                           "--interface", network.dev, "--prefix", "10.0.0.0/8=5"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("nsenter --net=/run/netns/NAME"), "\(result.stderr)")
+        #expect(result.stderr.contains("in this mount namespace, which ends with this command"), "\(result.stderr)")
         #expect(try network.xdpPrograms().isEmpty)
     }
 }

@@ -52,4 +52,12 @@ int dl_pin_current_thread(int cpu);
  * timeout is in milliseconds). The number of ready descriptors, 0, or -1 and errno. */
 int dl_epoll_wait_ns(int epfd, uint64_t nanoseconds);
 
+/* ---- filesystems ---- */
+
+/* The f_type statfs reports for `path` (e.g. BPF_FS_MAGIC 0xcafe4a11). 0, or -1 and errno. */
+int dl_filesystem_type(const char *path, uint64_t *type);
+
+/* Mounts a BPF filesystem at `target` (mode 0700). 0, or -1 and errno. */
+int dl_mount_bpffs(const char *target);
+
 #endif

@@ -1,16 +1,17 @@
 extension CountTable where Key == DropKey {
-    /// These counters with only the `limit` customers that dropped the most kept by
-    /// ID; every other ID's counts are summed into `other`, per reason. `none`,
-    /// `invalid` and `other` are always kept. Totals per reason stay exact.
+    /// These counters with only the `limit` customers that dropped the most, and those
+    /// in `protected`, kept by ID; every other ID's counts are summed into `other`, per
+    /// reason. `none`, `invalid` and `other` are always kept. Totals per reason stay exact.
     ///
-    /// Bounds `/metrics` (and memory) when forged metadata carries millions of IDs.
-    public func foldingCustomers(keeping limit: Int) -> (counters: DropCounters, folded: Int) {
+    /// Bounds memory when forged metadata carries millions of IDs (`DropLedger`).
+    public func foldingCustomers(keeping limit: Int, protected: Set<UInt64> = []) -> (counters: DropCounters, folded: Int) {
         var perCustomer: [UInt64: UInt64] = [:]
         for (key, count) in self {
             if case .id(let id) = key.customer { perCustomer[id, default: 0] &+= count.drops }
         }
         guard perCustomer.count > limit else { return (self, 0) }
         let kept = Set(perCustomer.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit).map(\.key))
+            .union(protected.filter { perCustomer[$0] != nil })
         var folded = DropCounters()
         folded.reserveCapacity(limit * 4)
         for (key, count) in self {
@@ -20,6 +21,6 @@ extension CountTable where Key == DropKey {
                 folded.add(key, count)
             }
         }
-        return (folded, perCustomer.count - limit)
+        return (folded, perCustomer.count - kept.count)
     }
 }

@@ -34,6 +34,8 @@ public final class KernelDropReader: @unchecked Sendable {
     public let state: StateDirectory?
     /// Whether the program was found attached in the state directory (a restart).
     public let resumed: Bool
+    /// The version of the dropledger that made the state resumed from.
+    public let stateMadeBy: String?
     /// Whether the loaded program reads the metadata with plain loads (`bpf_rdonly_cast`,
     /// Linux 6.17 on) rather than `bpf_probe_read_kernel`. False when reused from a state.
     public let directReads: Bool
@@ -53,6 +55,7 @@ public final class KernelDropReader: @unchecked Sendable {
         self.state = state
 
         if let state, state.hasState {
+            stateMadeBy = try state.checkFormat()
             let reused = try Self.reuse(state, configuration: configuration, cpus: Int(cpus))
             skeleton = nil
             events = reused.events!
@@ -71,7 +74,7 @@ public final class KernelDropReader: @unchecked Sendable {
         }
         if let state, !state.entries().isEmpty {
             // Pins without a link: a start that died while pinning. Nothing counts into them.
-            try state.removeAll()
+            try state.removeAll(keepingDirectory: true)
         }
 
         // The doorbells come first: the outer map is created with one of them as its template.
@@ -128,7 +131,7 @@ public final class KernelDropReader: @unchecked Sendable {
                                         UInt32(MemoryLayout<dl_count>.size), 16 * 1024, nil)
                 if folded < 0 { throw RuntimeError.libbpf("creating the folded-counts map", returned: folded) }
                 do {
-                    try state.create()
+                    try state.pinFormat()
                     try state.pin(dl_reader_rodata_fd(skeleton), as: "config")
                     for name in ["fallback", "fallback_reasons", "unrecorded", "events", "cursors", "doorbells"] {
                         try state.pin(try Self.mapFD(object, name), as: name)
@@ -158,6 +161,7 @@ public final class KernelDropReader: @unchecked Sendable {
         linkFD = -1
         ownedFDs = doorbells + (folded >= 0 ? [folded] : [])
         resumed = false
+        stateMadeBy = nil
     }
 
     /// Opens and loads the object, the direct-read variant first: kernels before 6.17

@@ -37,8 +37,16 @@ public final class RingConsumer: @unchecked Sendable {
         /// What the drains count into, emptied into `batch` after every drain.
         let tally = DrainTally()
         var batch = DropBatch()
+        /// Per ring in `rings`: how far the lane has read. The ring's tail, which hands the
+        /// space back to the program, follows only once `batch` is in the ledger, so an
+        /// exporter killed in between leaves those events to the next one (`--state-dir`)
+        /// instead of losing them.
+        var readTo: [UInt64]
         /// The first lane's only.
         var folder: FallbackFolder?
+        /// Fallback counts folded into `batch`, to record in the `folded` pin once the
+        /// batch is in the ledger (the same rule as the tails).
+        var foldedPending: [DropKey: DropCount] = [:]
         /// Whether the lane told the program it drains on a timer.
         private var polling = false
 
@@ -47,6 +55,8 @@ public final class RingConsumer: @unchecked Sendable {
             self.rings = rings
             self.doorbells = doorbells
             self.folder = folder
+            let base = cursors.base.assumingMemoryBound(to: dl_ring_cursor.self)
+            readTo = rings.map { (base + $0).pointee.tail }
             // A pinned ring (--state-dir) may still say what the last exporter was doing.
             store(polling: false, cursors: cursors)
         }
@@ -164,7 +174,9 @@ public final class RingConsumer: @unchecked Sendable {
             }
             // The lock is busy (a scrape, or another lane merging): try again soon rather
             // than after a whole idle wait, so that counts do not lag behind the rings.
-            if !ledger.publish(&lane.batch, at: WallClock.now()) {
+            if ledger.publish(&lane.batch, at: WallClock.now()) {
+                release(lane)
+            } else {
                 wait = min(wait, Self.publishRetry)
             }
         }
@@ -173,6 +185,22 @@ public final class RingConsumer: @unchecked Sendable {
         lane.tally.flush(into: &lane.batch)
         if lane.folder != nil { foldFallback(lane) }
         ledger.flush(&lane.batch, at: WallClock.now())
+        release(lane)
+    }
+
+    /// Once the lane's batch is in the ledger: hands the ring space it read back to the
+    /// program, and records the fallback counts it folded. A kill before this loses
+    /// nothing with `--state-dir` (the next exporter reads them again); one between the
+    /// ledger and here may count a few events twice, if a scrape came in between.
+    private func release(_ lane: Lane) {
+        let cursors = reader.cursors.base.assumingMemoryBound(to: dl_ring_cursor.self)
+        for (index, cpu) in lane.rings.enumerated() where (cursors + cpu).pointee.tail != lane.readTo[index] {
+            dl_cursor_store_tail(cursors + cpu, lane.readTo[index])
+        }
+        if !lane.foldedPending.isEmpty {
+            for (key, count) in lane.foldedPending { FallbackMaps.writeFolded(reader.foldedFD, key, count) }
+            lane.foldedPending.removeAll(keepingCapacity: true)
+        }
     }
 
     static let publishRetry: UInt64 = 200_000
@@ -187,8 +215,9 @@ public final class RingConsumer: @unchecked Sendable {
         return min(max(product / events, 100_000), idle)
     }
 
-    /// Counts every event the lane's rings hold into its tally, straight from the shared
-    /// memory (no copy, no call per event), then hands the space back. Returns the events drained.
+    /// Counts every event the lane's rings hold beyond what it read into its tally,
+    /// straight from the shared memory (no copy, no call per event). The space goes back
+    /// to the program in `release`. Returns the events drained.
     @discardableResult
     private func drain(_ lane: Lane) -> UInt64 {
         let context = lane.tally.context
@@ -196,10 +225,9 @@ public final class RingConsumer: @unchecked Sendable {
         let rings = UnsafePointer(reader.events.base.assumingMemoryBound(to: dl_event.self))
         let perRing = reader.ringEvents, mask = UInt64(perRing - 1)
         var drained: UInt64 = 0
-        for cpu in lane.rings {
-            let cursor = cursors + cpu
-            let head = dl_cursor_load_head(cursor)
-            var tail = cursor.pointee.tail
+        for (index, cpu) in lane.rings.enumerated() {
+            let head = dl_cursor_load_head(cursors + cpu)
+            var tail = lane.readTo[index]
             if tail == head { continue }
             drained &+= head &- tail
             let ring = rings + cpu * perRing
@@ -211,7 +239,7 @@ public final class RingConsumer: @unchecked Sendable {
                                   length: event.pointee.len)
                 tail &+= 1
             }
-            dl_cursor_store_tail(cursor, tail)
+            lane.readTo[index] = tail
         }
         return drained
     }
@@ -225,10 +253,8 @@ public final class RingConsumer: @unchecked Sendable {
         }
         lane.folder = folder
         if reader.foldedFD >= 0 {
-            // Persist what is now folded, so the next run with this state does not recount it.
-            for (key, count) in cumulative where before[key] != count {
-                FallbackMaps.writeFolded(reader.foldedFD, key, count)
-            }
+            // Persisted once in the ledger (`release`), so the next run with this state does not recount it.
+            for (key, count) in cumulative where before[key] != count { lane.foldedPending[key] = count }
         }
         unrecordedDrops.store(FallbackMaps.unrecorded(reader), ordering: .relaxed)
     }

@@ -5,7 +5,6 @@ import Synchronization
 /// The exporter's HTTP surface: `/metrics` (configurable), `/`, `/-/healthy`, `/-/ready`.
 final class Endpoints: Sendable {
     private let telemetryPath: String
-    private let maxCustomers: Int
     private let ledger: DropLedger
     private let reasons: ReasonTable
     private let buildInfo: BuildInfo
@@ -13,9 +12,8 @@ final class Endpoints: Sendable {
     private let kernel = Mutex<(consumer: RingConsumer, reader: KernelDropReader)?>(nil)
     private let api: APIResponder
 
-    init(telemetryPath: String, maxCustomers: Int, ledger: DropLedger, reasons: ReasonTable, buildInfo: BuildInfo, logger: Logger) {
+    init(telemetryPath: String, ledger: DropLedger, reasons: ReasonTable, buildInfo: BuildInfo, logger: Logger) {
         self.telemetryPath = telemetryPath
-        self.maxCustomers = maxCustomers
         self.ledger = ledger
         self.reasons = reasons
         self.buildInfo = buildInfo
@@ -93,9 +91,7 @@ final class Endpoints: Sendable {
         } catch {
             logger.warning("process metrics unavailable: \(error)")
         }
-        var snapshot = ledger.snapshot()
-        let folded: Int
-        (snapshot.counters, folded) = snapshot.counters.foldingCustomers(keeping: maxCustomers)
+        let (snapshot, folded) = ledger.exposition()
         families.append(MetricFamily(
             name: "dropledger_exposition_folded_customers",
             help: "Customers summed into customer=\"other\" in this exposition, beyond --max-customers.",

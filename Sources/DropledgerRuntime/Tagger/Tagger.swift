@@ -2,6 +2,7 @@ import CBPFPrograms
 import CLibBPF
 import DropledgerCore
 import Glibc
+import Logging
 import SystemPackage
 
 /// dropledger's own XDP tagger on an interface: attach, update in place, detach.
@@ -19,11 +20,12 @@ public enum Tagger {
     }
 
     /// Tags `interface` (in the caller's network namespace) with `prefixes`.
-    /// On any error nothing new is left attached or pinned.
-    public static func tag(interface: String, prefixes: [CustomerPrefix],
-                           configuration: TaggerConfiguration) throws -> Outcome {
+    /// On any error nothing new is left attached or pinned. `pinsOutliveProcess`: false
+    /// where the caller untags before it exits (`serve --tag`, `demo`).
+    public static func tag(interface: String, prefixes: [CustomerPrefix], configuration: TaggerConfiguration,
+                           pinsOutliveProcess: Bool = true, logger: Logger) throws -> Outcome {
         let ifindex = try Self.ifindex(interface)
-        try TaggerPins.requireBPFFS()
+        try BPFFilesystem.ensureMounted(pinsOutliveProcess: pinsOutliveProcess, logger: logger)
         let pins = TaggerPins(interface: interface)
         let attached = try XDPAttachment.query(ifindex: ifindex, interface: interface)
 
@@ -58,7 +60,8 @@ public enum Tagger {
     /// false when there was nothing to remove. Works when the interface is gone, too.
     @discardableResult
     public static func untag(interface: String) throws -> Bool {
-        try TaggerPins.requireBPFFS()
+        // Without a BPF filesystem there are no pins: nothing is tagged.
+        guard BPFFilesystem.contains(BPFFilesystem.root) else { return false }
         let pins = TaggerPins(interface: interface)
         guard pins.exists else { return false }
         if let link = try PinnedLink.open(pins) {

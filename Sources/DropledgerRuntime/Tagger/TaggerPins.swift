@@ -5,8 +5,7 @@ import SystemPackage
 /// Where a tagged interface's program, maps and link are pinned, so the attachment
 /// outlives the `dropledger tag` process: /sys/fs/bpf/dropledger/tag-IFNAME/.
 struct TaggerPins {
-    static let bpffs = "/sys/fs/bpf"
-    static let root = bpffs + "/dropledger"
+    static let root = BPFFilesystem.root + "/dropledger"
     /// Pin names: the link first to go on untag, so the program stops before its maps vanish.
     static let names = ["link", "program", "prefixes_v4", "prefixes_v6", "counters"]
     static let mapNames = ["prefixes_v4", "prefixes_v6", "counters"]
@@ -20,21 +19,6 @@ struct TaggerPins {
     func path(_ name: String) -> String { directory + "/" + name }
 
     var exists: Bool { access(directory, F_OK) == 0 }
-
-    /// Pins need a BPF filesystem that outlives this process: the host's, at /sys/fs/bpf.
-    static func requireBPFFS() throws {
-        // /proc/self/mounts: "SOURCE TARGET FSTYPE ..."; statfs is not in Swift's Glibc module.
-        let mounts = (try? ProcFiles.read("/proc/self/mounts")) ?? ""
-        let mounted = mounts.split(separator: "\n").contains { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 2 && fields[1] == Substring(bpffs) && fields[2] == "bpf"
-        }
-        guard mounted else {
-            throw RuntimeError("no BPF filesystem is mounted at \(bpffs)",
-                               hint: "Mount it (mount -t bpf bpf \(bpffs)). Under `ip netns exec`, which remounts /sys, " +
-                                     "use `nsenter --net=/run/netns/NAME` instead so the pins outlive the command")
-        }
-    }
 
     func create() throws {
         for dir in [Self.root, directory] where mkdir(dir, 0o700) != 0 && Glibc.errno != EEXIST {

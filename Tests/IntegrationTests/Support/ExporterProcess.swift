@@ -82,6 +82,19 @@ final class ExporterProcess {
         return result
     }
 
+    /// Waits (through the JSON API, which is not a scrape) until the exporter has
+    /// counted `drops` drops in all, so that the next scrape sees all of them at once.
+    func waitUntilCounted(drops: UInt64) throws {
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            let body = try get("/api/v1/reasons").body
+            let list = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            let reasons = list?["reasons"] as? [[String: Any]] ?? []
+            if reasons.reduce(UInt64(0), { $0 + UInt64(($1["drops"] as? Int) ?? 0) }) >= drops { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     /// Polls until `expected` is reached (counts arrive within a drain period and a
     /// fallback fold), then waits one more fold and returns what is there, so
     /// over-counting shows up too.

@@ -1,0 +1,105 @@
+/// Which customers `/metrics` names, kept from one scrape to the next so that no
+/// served counter ever goes down while the named set changes.
+///
+/// `/metrics` names the `limit` customers with the most drops and sums the others into
+/// `customer="other"`, per reason. Recomputing that sum at every scrape would make
+/// `other` shrink whenever a customer is promoted into the named set (its drops leave
+/// the sum), and Prometheus reads every decrease as a counter reset. So:
+///
+/// * A customer promoted from `other` leaves behind, in `other`, what `other` served of
+///   it at the last scrape (its *offset*, per reason); its own series count the rest,
+///   so the burst that promoted it shows in its own series.
+/// * A customer that leaves the named set takes its series away and returns all its
+///   drops to `other`, which grows by what its series held.
+/// * A customer first seen since the last scrape was never part of `other`: it is
+///   named with all its drops.
+///
+/// Every drop is in exactly one served series at every scrape, and between two scrapes
+/// each served series only grows (`MonotonicExpositionTests`).
+public struct NamedCustomers: Sendable {
+    /// How many customers to name.
+    public let limit: Int
+    /// The named customers, with what of their drops stays in `other` (per reason).
+    private var offsets: [UInt64: [UInt32: DropCount]] = [:]
+    /// The ledger's table at the last scrape, kept while some customer was summed into
+    /// `other` (nil: every customer was named, so none is in `other`): what `other`
+    /// served of each customer then.
+    private var previous: DropCounters?
+    /// The ledger's compaction count at the last scrape. A compaction folds customers
+    /// into the ledger's own `other`, after which `previous` may hold counts of an ID
+    /// that has since started again from zero.
+    private var compactionsSeen: UInt64 = 0
+
+    public init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// The customers named by the last `fold`.
+    public var named: Dictionary<UInt64, [UInt32: DropCount]>.Keys { offsets.keys }
+
+    /// How a newly named customer's offsets are found.
+    private enum Promotion {
+        /// What `previous` held of it: what `other` served.
+        case fromPrevious
+        /// Its counts now: after a compaction `previous` cannot be trusted, so all its
+        /// drops so far stay in `other` (exact, only less detailed).
+        case allSoFar
+    }
+
+    /// The series to serve for `counters` (the ledger's table), after `compactions`
+    /// compactions of it; `folded` is how many customers `other` sums.
+    public mutating func fold(_ counters: DropCounters, compactions: UInt64) -> (counters: DropCounters, folded: Int) {
+        var drops: [UInt64: UInt64] = [:]
+        for (key, count) in counters {
+            if case .id(let id) = key.customer { drops[id, default: 0] &+= count.drops }
+        }
+        let kept: Set<UInt64>
+        if drops.count <= limit {
+            kept = Set(drops.keys)
+        } else {
+            kept = Set(drops.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit).map(\.key))
+        }
+
+        var offsets: [UInt64: [UInt32: DropCount]] = [:]
+        offsets.reserveCapacity(kept.count)
+        var promoted: [UInt64: Promotion] = [:]
+        for id in kept {
+            offsets[id] = self.offsets[id] ?? [:]
+            if self.offsets[id] == nil, previous != nil {
+                promoted[id] = compactions == compactionsSeen ? .fromPrevious : .allSoFar
+            }
+        }
+
+        var served = DropCounters()
+        served.reserveCapacity(Swift.min(counters.count, kept.count * 4 + 64))
+        for (key, count) in counters {
+            guard case .id(let id) = key.customer else {
+                served.add(key, count)
+                continue
+            }
+            let other = DropKey(customer: .other, reason: key.reason)
+            guard kept.contains(id) else {
+                served.add(other, count)
+                continue
+            }
+            switch promoted[id] {
+            case .fromPrevious?: if let before = previous?[key] { offsets[id]![key.reason] = before }
+            case .allSoFar?: offsets[id]![key.reason] = count
+            case nil: break
+            }
+            // A named customer's counts never shrink below its offset: the ledger does not
+            // compact named customers away (`DropLedger.protected`).
+            var offset = offsets[id]![key.reason] ?? DropCount()
+            assert(offset.drops <= count.drops && offset.bytes <= count.bytes, "a named customer's counts went down")
+            offset = DropCount(drops: Swift.min(offset.drops, count.drops), bytes: Swift.min(offset.bytes, count.bytes))
+            if offset.drops != 0 || offset.bytes != 0 { served.add(other, offset) }
+            let own = DropCount(drops: count.drops - offset.drops, bytes: count.bytes - offset.bytes)
+            if own.drops != 0 || own.bytes != 0 { served.add(key, own) }
+        }
+
+        self.offsets = offsets
+        previous = drops.count > kept.count ? counters : nil
+        compactionsSeen = compactions
+        return (served, drops.count - kept.count)
+    }
+}
