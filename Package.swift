@@ -21,8 +21,11 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
-        // Pure logic: TLV decoding, reason table, aggregation, exposition. No C imports.
-        .target(name: "DropledgerCore", swiftSettings: perEventCode),
+        // Pure logic: TLV decoding, reason table, aggregation, exposition. No C code: only
+        // the shared header's types and constants.
+        // The contract with the BPF programs (bpf/dropledger.h): types and constants only.
+        .target(name: "CDropledgerABI"),
+        .target(name: "DropledgerCore", dependencies: ["CDropledgerABI"], swiftSettings: perEventCode),
 
         // C glue, kept thin: libbpf, the embedded BPF skeletons, libmicrohttpd.
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf",

@@ -217,10 +217,10 @@ HASHCOPY_LABEL="per-CPU hash by (customer, reason), copy reads (what kernels bef
 
 # ---- 2. end to end at the maximum injectable rate ----
 E2E_TOTAL=$((E2E_DROPS_PER_CPU * CPUS))
-# One end-to-end run; \$1 is a --ringbuf-size, empty for the default. Sets E2E_*.
+# One end-to-end run; \$1 is a --ring-size, empty for the default. Sets E2E_*.
 e2e() {
 log "2/5 end to end: $CPUS injectors, $E2E_TOTAL drops, ring ${1:-default} ${2:-}"
-start_exporter --filter.netns /run/netns/$NS_R ${1:+--ringbuf-size $1} ${2:-}
+start_exporter --filter.netns /run/netns/$NS_R ${1:+--ring-size $1} ${2:-}
 UDP0=$(ip netns exec $NS_R nstat -a -z -s UdpNoPorts | awk '/UdpNoPorts/ { print $2 }')
 TICKS0=$(cpu_ticks "$EXPORTER_PID")
 E2E_SECONDS=$(inject_all "$E2E_DROPS_PER_CPU")
@@ -229,14 +229,14 @@ TICKS1=$(cpu_ticks "$EXPORTER_PID")
 UDP1=$(ip netns exec $NS_R nstat -a -z -s UdpNoPorts | awk '/UdpNoPorts/ { print $2 }')
 for _ in $(seq 50); do
 	metrics >"$TMP/e2e.prom"
-	[ "$(sample dropledger_events_total <"$TMP/e2e.prom")" -ge $((E2E_TOTAL - $(sample dropledger_ringbuf_overflow_total <"$TMP/e2e.prom"))) ] && break
+	[ "$(sample dropledger_events_total <"$TMP/e2e.prom")" -ge $((E2E_TOTAL - $(sample dropledger_ring_overflow_total <"$TMP/e2e.prom"))) ] && break
 	sleep 0.2
 done
 sleep 1.2
 metrics >"$TMP/e2e.prom"
 stop_exporter
 E2E_EVENTS=$(sample dropledger_events_total <"$TMP/e2e.prom")
-E2E_OVERFLOW=$(sample dropledger_ringbuf_overflow_total <"$TMP/e2e.prom")
+E2E_OVERFLOW=$(sample dropledger_ring_overflow_total <"$TMP/e2e.prom")
 E2E_UNRECORDED=$(sample dropledger_unrecorded_drops_total <"$TMP/e2e.prom")
 E2E_MISSES=$(sample dropledger_kernel_recursion_misses_total <"$TMP/e2e.prom")
 E2E_EXACT=yes
@@ -255,8 +255,8 @@ E2E_RATE=$(awk -v n="$E2E_TOTAL" -v s="$E2E_SECONDS" 'BEGIN { printf "%.0f", n /
 }
 e2e "$E2E_BIG_RING"
 BIG_ROW="| $E2E_BIG_RING rings (not the default): $E2E_TOTAL drops in $E2E_SECONDS s | exact: $E2E_EXACT; overflow $E2E_OVERFLOW; $E2E_NS_PER_EVENT ns CPU/drop |"
-e2e "" "--ringbuf-consumer-priority 0"
-NORMAL_ROW="| consumer at normal priority (\`--ringbuf-consumer-priority 0\`, not the default): $E2E_TOTAL drops in $E2E_SECONDS s | exact: $E2E_EXACT; overflow $E2E_OVERFLOW; $E2E_NS_PER_EVENT ns CPU/drop |"
+e2e "" "--ring-consumer-priority 0"
+NORMAL_ROW="| consumer at normal priority (\`--ring-consumer-priority 0\`, not the default): $E2E_TOTAL drops in $E2E_SECONDS s | exact: $E2E_EXACT; overflow $E2E_OVERFLOW; $E2E_NS_PER_EVENT ns CPU/drop |"
 e2e ""
 
 # ---- 3. consumer capacity ----

@@ -7,11 +7,14 @@
 #ifndef DROPLEDGER_H
 #define DROPLEDGER_H
 
-/* What the metadata said about the dropped packet's customer. */
+/* What the metadata said about the dropped packet's customer: the one encoding of a
+ * drop's customer kind, in the kernel, in the maps and in user space's tables. */
 enum dl_status {
 	DL_STATUS_CUSTOMER = 0, /* customer entry found; dl_event.customer holds the ID */
 	DL_STATUS_NONE = 1,     /* no metadata area, or no customer entry in it */
 	DL_STATUS_INVALID = 2,  /* malformed area or customer value */
+	DL_STATUS_OTHER = 3,    /* never written by a program: user space's sum of customers
+				 * (`other`), e.g. in a state directory's `folded` map */
 };
 
 /* The kernel caps the XDP/skb metadata area at 252 bytes (metadata-tlv.md). */

@@ -82,14 +82,14 @@ public final class Exporter: Sendable {
             }
         } catch {
             logger.warning("the ring consumer runs at normal priority, so drop storms may overflow the rings (drops are still counted, without location and device)",
-                           metadata: ["error": "\(error)", "fix": "grant CAP_SYS_NICE, or pass --ringbuf-consumer-priority 0 to silence this"])
+                           metadata: ["error": "\(error)", "fix": "grant CAP_SYS_NICE, or pass --ring-consumer-priority 0 to silence this"])
         }
         endpoints.attach(consumer: consumer, reader: reader)
         self.endpoints = endpoints
         logger.info("counting drops", metadata: [
             "listen": "\(configuration.listenAddress)", "port": "\(server.port)",
             "telemetry_path": "\(configuration.telemetryPath)", "cpus": "\(reader.possibleCPUs)",
-            "ringbuf_size": "\(configuration.reader.ringBufferSize)",
+            "ring_size": "\(configuration.reader.ringBufferSize)",
             "consumer_threads": "\(consumer.runningThreads.count)",
             "metadata_reads": "\(reader.resumed ? "as pinned" : reader.directReads ? "direct (bpf_rdonly_cast)" : "bpf_probe_read_kernel")",
             "consumer_priority": "\(configuration.consumerPriority)",

@@ -13,7 +13,7 @@ import Logging
 ///         DropMetrics.render time and bytes, gzip on and off, and one real HTTP scrape
 ///         (HTTPServer + curl) of the largest
 ///     dropledger-bench memory CUSTOMERS
-///         resident memory after CUSTOMERS distinct customers went through DrainTally/DropBatch/DropLedger
+///         resident memory after CUSTOMERS distinct customers went through DropTally/DropLedger
 ///
 /// Output is `key=value` lines for the script to tabulate. No assertions on timing.
 @main
@@ -92,11 +92,11 @@ enum Bench {
         // One real scrape over HTTP: libmicrohttpd, the server's gzip negotiation, curl.
         let largest = seriesCounts.max()!
         let ledger = DropLedger()
-        var batch = DropBatch()
+        let tally = DropTally()
         for (key, count) in syntheticSnapshot(series: largest, reasons: reasonNumbers).counters {
-            batch.recordOverflow(key, count)
+            tally.recordOverflow(key, count)
         }
-        ledger.flush(&batch)
+        ledger.flush(tally)
         let server = try HTTPServer(listen: ListenAddress(host: "127.0.0.1", port: 0),
                                     logger: Logger(label: "bench")) { _ in
             HTTPResponse(status: 200, contentType: PrometheusText.contentType,
@@ -133,18 +133,18 @@ enum Bench {
         let before = status("VmRSS")
         let start = now()
         let ledger = DropLedger()
-        let tally = DrainTally()
-        var batch = DropBatch()
+        let tally = DropTally()
         for i in 0 ..< customers {
             tally.record(status: 0, id: UInt64(1_000_000 + i), reason: 2, location: 0, ifindex: 0, netnsInode: 0, length: 64)
-            // As the consumer: flush the tally and publish once per drain; 4096 events is a small drain.
+            // As the consumer: publish once per drain (4096 events is a small drain); the
+            // maintenance thread's work as soon as it is due.
             if i % 4096 == 4095 {
-                tally.flush(into: &batch)
-                ledger.publish(&batch)
+                ledger.publish(tally)
+                if ledger.needsMaintenance { ledger.maintain() }
             }
         }
-        tally.flush(into: &batch)
-        ledger.flush(&batch)
+        ledger.flush(tally)
+        ledger.maintain()
         let ingestSeconds = now() - start
         let afterIngest = status("VmRSS")
         let reasons = ReasonTable(enums: [])

@@ -27,7 +27,7 @@ struct Demo: ParsableCommand {
     var logLevel: LogLevelOption = .info
 
     func run() throws {
-        let logger = Logging.bootstrap(level: logLevel.level)
+        let logger = LogSetup.bootstrap(level: logLevel.level)
         let address: ListenAddress
         do { address = try ListenAddress.parse(listenAddress) } catch {
             throw ValidationError("--web.listen-address: \(error)")

@@ -36,7 +36,8 @@ enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-enum Logging {
+/// swift-log set up for the commands that log (its module is `Logging`, hence the name).
+enum LogSetup {
     /// Logs go to stderr, logfmt-like, as other exporters' do.
     static func bootstrap(level: Logger.Level) -> Logger {
         LoggingSystem.bootstrap { label in

@@ -30,13 +30,26 @@ struct Serve: ParsableCommand {
             help: "TLV type of the customer entry in the packet metadata area (0-255).")
     var customerTLVType: UInt8 = 1
 
-    @Option(name: .customLong("ringbuf-size"),
+    @Option(name: .customLong("ring-size"),
             help: "Size of each per-CPU ring, 64 bytes per event: a power of two from 4KiB to 1GiB, e.g. 262144, 256KiB, 1MiB.")
-    var ringBufferSize: ByteSize = ByteSize(bytes: 256 * 1024)
+    var ringSize: ByteSize = ByteSize(bytes: 256 * 1024)
 
-    @Option(name: .customLong("ringbuf-consumer-priority"),
+    @Option(name: .customLong("ring-consumer-priority"),
             help: "SCHED_FIFO priority (1-99) of the threads that drain the rings (one per CPU), so drop storms that keep every CPU busy do not overflow them; 0 for normal scheduling. Needs CAP_SYS_NICE.")
     var consumerPriority: Int32 = 1
+
+    // The names before 0.2 (the rings are not BPF ring buffers): still accepted, with a warning.
+    @Option(name: .customLong("ringbuf-size"), help: .hidden) var deprecatedRingSize: ByteSize?
+    @Option(name: .customLong("ringbuf-consumer-priority"), help: .hidden) var deprecatedConsumerPriority: Int32?
+
+    var ringBytes: Int { (deprecatedRingSize ?? ringSize).bytes }
+    var ringConsumerPriority: Int32 { deprecatedConsumerPriority ?? consumerPriority }
+
+    /// A warning per deprecated flag given.
+    var deprecations: [String] {
+        (deprecatedRingSize == nil ? [] : ["--ringbuf-size is deprecated: use --ring-size"])
+            + (deprecatedConsumerPriority == nil ? [] : ["--ringbuf-consumer-priority is deprecated: use --ring-consumer-priority"])
+    }
 
     @Option(name: .customLong("filter.netns"),
             help: "Count only drops in this network namespace (a file such as /run/netns/NAME or /proc/PID/ns/net).")
@@ -85,17 +98,18 @@ struct Serve: ParsableCommand {
         if tagInterface == nil && (!prefixFlags.isEmpty || prefixesFile != nil) {
             throw ValidationError("--prefix and --prefixes need --tag INTERFACE")
         }
-        guard (0...99).contains(consumerPriority) else {
-            throw ValidationError("--ringbuf-consumer-priority must be 0 (normal scheduling) or a SCHED_FIFO priority from 1 to 99, got \(consumerPriority)")
+        guard (0...99).contains(ringConsumerPriority) else {
+            throw ValidationError("--ring-consumer-priority must be 0 (normal scheduling) or a SCHED_FIFO priority from 1 to 99, got \(ringConsumerPriority)")
         }
-        let size = ringBufferSize.bytes
+        let size = ringBytes
         guard size >= 4096, size <= 1 << 30, size & (size - 1) == 0 else {
-            throw ValidationError("--ringbuf-size must be a power of two between 4KiB and 1GiB, got \(size) bytes")
+            throw ValidationError("--ring-size must be a power of two between 4KiB and 1GiB, got \(size) bytes")
         }
     }
 
     func run() throws {
-        let logger = Logging.bootstrap(level: logLevel.level)
+        let logger = LogSetup.bootstrap(level: logLevel.level)
+        for deprecation in deprecations { logger.warning("\(deprecation)") }
         let address: ListenAddress
         do {
             address = try ListenAddress.parse(listenAddress)
@@ -104,7 +118,12 @@ struct Serve: ParsableCommand {
         }
         let prefixes = try tagInterface.map { _ in try Tag.prefixTable(flags: prefixFlags, file: prefixesFile).entries }
         // Before any thread exists: the only process that keeps CAP_SYS_ADMIN (interface names in other namespaces).
-        try? NamespaceHelper.start()
+        do {
+            try NamespaceHelper.start()
+        } catch {
+            logger.warning("the JSON API will not name interfaces in other network namespaces",
+                           metadata: ["error": "\(error)"])
+        }
         Privileges.prepare()
         var stopSignals = StopSignals.block()
 
@@ -118,11 +137,11 @@ struct Serve: ParsableCommand {
             let reader = DropReaderConfiguration(
                 customerTLVType: customerTLVType,
                 netnsInode: try netns.map(ProcFiles.netnsInode) ?? 0,
-                ringBufferSize: UInt32(ringBufferSize.bytes))
+                ringBufferSize: UInt32(ringBytes))
             exporter = try Exporter(
                 configuration: .init(listenAddress: address, telemetryPath: telemetryPath, reader: reader,
                                      version: Dropledger.version, trackedCustomers: apiMaxCustomers, maxCustomers: maxCustomers,
-                                     http: httpSettings, stateDirectory: stateDir, consumerPriority: consumerPriority),
+                                     http: httpSettings, stateDirectory: stateDir, consumerPriority: ringConsumerPriority),
                 logger: logger)
         } catch let error as RuntimeError {
             logger.error("\(error)")

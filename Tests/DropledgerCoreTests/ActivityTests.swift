@@ -26,19 +26,18 @@ struct RateWindowTests {
 }
 
 struct ActivityTrackerTests {
-    func sites(_ customers: [UInt64], reason: UInt32 = 3) -> CountTable<DropSite> {
-        var table = CountTable<DropSite>()
+    /// Two drops of 50 bytes for each customer at one site, as a merge adds them.
+    func record(_ tracker: inout ActivityTracker, _ customers: [UInt64], reason: UInt32 = 3, at time: Double) {
         for id in customers {
-            table.add(DropSite(customer: .id(id), reason: reason, location: 0xffff_ffff_8100_0000, ifindex: 2, netnsInode: 7),
-                      DropCount(drops: 2, bytes: 100))
+            tracker.add(DropSite(customer: .id(id), reason: reason, location: 0xffff_ffff_8100_0000, ifindex: 2, netnsInode: 7),
+                        DropCount(drops: 2, bytes: 100), at: time)
         }
-        return table
     }
 
     @Test func keepsTotalsTimesAndBreakdowns() {
         var tracker = ActivityTracker(capacity: 10)
-        tracker.record(sites([1]), at: 100)
-        tracker.record(sites([1], reason: 5), at: 105)
+        record(&tracker, [1], at: 100)
+        record(&tracker, [1], reason: 5, at: 105)
         let one = tracker.customers[.id(1)]!
         #expect(one.total == DropCount(drops: 4, bytes: 200))
         #expect(one.firstSeen == 100 && one.lastSeen == 105)
@@ -49,9 +48,13 @@ struct ActivityTrackerTests {
 
     @Test func evictsTheLeastRecentlyDropping() {
         var tracker = ActivityTracker(capacity: 10)
-        for id in UInt64(1)...10 { tracker.record(sites([id]), at: Double(id)) }
-        tracker.record(sites([1]), at: 20)  // customer 1 drops again: now the most recent
-        tracker.record(sites([11]), at: 21)
+        for id in UInt64(1)...10 { record(&tracker, [id], at: Double(id)) }
+        record(&tracker, [1], at: 20)  // customer 1 drops again: now the most recent
+        #expect(!tracker.needsEviction)
+        record(&tracker, [11], at: 21)
+        #expect(tracker.needsEviction)
+        #expect(tracker.customers.count == 11, "eviction waits for evict()")
+        tracker.evict()
         // Over the cap: down to 9, the oldest (2, 3) go first.
         #expect(tracker.customers.count == 9)
         #expect(tracker.evicted == 2)

@@ -4,13 +4,13 @@ import Synchronization
 @testable import DropledgerCore
 
 @Suite struct DropLedgerTests {
-    @Test func publishMergesAndEmptiesTheBatch() {
+    @Test func publishMergesAndEmptiesTheTally() {
         let ledger = DropLedger()
-        var batch = DropBatch()
+        let batch = DropTally()
         batch.record(DropEvent(customer: .id(4321), reason: 3, length: 64))
         batch.record(DropEvent(customer: .id(4321), reason: 3, length: 64))
         batch.recordOverflow(DropKey(customer: .none, reason: 12), DropCount(drops: 5, bytes: 500))
-        #expect(ledger.publish(&batch))
+        #expect(ledger.publish(batch))
         #expect(batch.isEmpty)
 
         let snapshot = ledger.snapshot()
@@ -22,18 +22,18 @@ import Synchronization
 
     @Test func snapshotIsACopy() {
         let ledger = DropLedger()
-        var batch = DropBatch()
+        let batch = DropTally()
         batch.record(DropEvent(customer: .id(1), reason: 2, length: 1))
-        ledger.flush(&batch)
+        ledger.flush(batch)
         let before = ledger.snapshot()
         batch.record(DropEvent(customer: .id(1), reason: 2, length: 1))
-        ledger.flush(&batch)
+        ledger.flush(batch)
         #expect(before.events == 1)
         #expect(before.counters[DropKey(customer: .id(1), reason: 2)]?.drops == 1)
         #expect(ledger.snapshot().counters[DropKey(customer: .id(1), reason: 2)]?.drops == 2)
     }
 
-    /// While a scrape holds the lock, publish must return at once and keep the batch.
+    /// While a scrape holds the lock, publish must return at once and keep the tally.
     @Test func publishDoesNotWaitForAScrape() async throws {
         final class Flags: Sendable {
             let lockHeld = Atomic<Bool>(false)
@@ -52,15 +52,15 @@ import Synchronization
         }
         while !flags.lockHeld.load(ordering: .sequentiallyConsistent) { await Task.yield() }
 
-        var batch = DropBatch()
+        let batch = DropTally()
         batch.record(DropEvent(customer: .id(1), reason: 2, length: 10))
-        #expect(ledger.publish(&batch) == false)
+        #expect(ledger.publish(batch) == false)
         #expect(batch.events == 1)  // kept for the next attempt
 
         flags.release.store(true, ordering: .sequentiallyConsistent)
         while !flags.done.load(ordering: .sequentiallyConsistent) { await Task.yield() }
         batch.record(DropEvent(customer: .id(1), reason: 2, length: 10))
-        #expect(ledger.publish(&batch))
+        #expect(ledger.publish(batch))
         #expect(ledger.snapshot().counters[DropKey(customer: .id(1), reason: 2)] == DropCount(drops: 2, bytes: 20))
         #expect(ledger.snapshot().events == 2)
     }
@@ -68,12 +68,12 @@ import Synchronization
     @Test func concurrentPublishAndSnapshotsLoseNothing() async {
         let ledger = DropLedger()
         let consumer = Task.detached {
-            var batch = DropBatch()
+            let batch = DropTally()
             for i in 0 ..< 100_000 {
                 batch.record(DropEvent(customer: .id(UInt64(i % 50)), reason: UInt32(i % 3), length: 2))
-                if i % 97 == 0 { ledger.publish(&batch) }
+                if i % 97 == 0 { ledger.publish(batch) }
             }
-            ledger.flush(&batch)
+            ledger.flush(batch)
         }
         let scraper = Task.detached {
             var last: UInt64 = 0

@@ -49,7 +49,7 @@ import Testing
         let output = String(decoding: PrometheusText.render(DropMetrics.families(LedgerSnapshot(), reasons: Self.reasons)),
                             as: UTF8.self)
         #expect(output.contains("dropledger_events_total 0\n"))
-        #expect(output.contains("dropledger_ringbuf_overflow_total 0\n"))
+        #expect(output.contains("dropledger_ring_overflow_total 0\n"))
         #expect(output.contains("# TYPE dropledger_drops_total counter\n"))
     }
 

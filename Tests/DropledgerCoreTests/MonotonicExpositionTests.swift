@@ -48,12 +48,13 @@ struct MonotonicExpositionTests {
             for step in steps + [(kind: 0, customer: 0, reason: 1, drops: 1, length: 1)] {
                 let (kind, customer, reason, drops, length) = step
                 guard kind == 0 else {
-                    var batch = DropBatch()
+                    let batch = DropTally()
                     for _ in 0..<drops {
                         batch.record(DropEvent(customer: Self.customer(customer), reason: UInt32(reason), length: UInt32(length)))
                     }
                     dropped[UInt32(reason), default: DropCount()] += DropCount(drops: UInt64(drops), bytes: UInt64(drops * length))
-                    ledger.flush(&batch)
+                    ledger.flush(batch)
+                    ledger.maintain()
                     continue
                 }
                 let (snapshot, _) = ledger.exposition()
@@ -94,9 +95,9 @@ struct MonotonicExpositionTests {
     @Test func otherPerReasonDoesNotShrinkWhenACustomerIsPromoted() {
         let ledger = DropLedger(exposedCustomers: 1)
         func drop(_ id: UInt64, _ reason: UInt32, _ count: Int) {
-            var batch = DropBatch()
+            let batch = DropTally()
             for _ in 0..<count { batch.record(DropEvent(customer: .id(id), reason: reason, length: 89)) }
-            ledger.flush(&batch)
+            ledger.flush(batch)
         }
         let other3 = DropKey(customer: .other, reason: 3)
         drop(1, 3, 10)
@@ -118,12 +119,12 @@ struct MonotonicExpositionTests {
     /// Customers first seen since the last scrape were never in `other`: named with all their drops.
     @Test func aNewcomerIsNamedWithAllItsDrops() {
         let ledger = DropLedger(exposedCustomers: 2)
-        var batch = DropBatch()
+        let batch = DropTally()
         batch.record(DropEvent(customer: .id(5), reason: 3, length: 1))
-        ledger.flush(&batch)
+        ledger.flush(batch)
         _ = ledger.exposition()
         for _ in 0..<50 { batch.record(DropEvent(customer: .id(6), reason: 3, length: 1)) }
-        ledger.flush(&batch)
+        ledger.flush(batch)
         let (snapshot, folded) = ledger.exposition()
         #expect(folded == 0)
         #expect(snapshot.counters[DropKey(customer: .id(6), reason: 3)] == DropCount(drops: 50, bytes: 50))

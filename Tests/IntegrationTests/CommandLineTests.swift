@@ -9,11 +9,12 @@ struct CommandLineTests {
     }
 
     @Test(arguments: [
-        (["--ringbuf-size", "1000"], "--ringbuf-size must be a power of two"),
-        (["--ringbuf-size", "lots"], "ringbuf-size"),
+        (["--ring-size", "1000"], "--ring-size must be a power of two"),
+        (["--ring-size", "lots"], "ring-size"),
         (["--customer-tlv-type", "300"], "customer-tlv-type"),
-        (["--ringbuf-consumer-priority", "100"], "--ringbuf-consumer-priority must be 0 (normal scheduling) or a SCHED_FIFO priority from 1 to 99, got 100"),
-        (["--ringbuf-consumer-priority", "-1"], "ringbuf-consumer-priority"),
+        (["--ring-consumer-priority", "100"], "--ring-consumer-priority must be 0 (normal scheduling) or a SCHED_FIFO priority from 1 to 99, got 100"),
+        (["--ring-consumer-priority", "-1"], "ring-consumer-priority"),
+        (["--ringbuf-size", "1000"], "--ring-size must be a power of two"),
         (["--web.listen-address", "10437"], "has no port"),
         (["--web.listen-address", ":99999"], "larger than 65535"),
         (["--web.telemetry-path", "metrics"], "--web.telemetry-path must be a plain path"),
@@ -26,6 +27,17 @@ struct CommandLineTests {
         #expect(result.status != 0)
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(!result.stderr.contains("Fatal error"), "must not crash: \(result.stderr)")
+    }
+
+    /// The flags' names before 0.2 still work, and say what to use instead.
+    @Test func deprecatedRingFlagsStillWork() throws {
+        let exporter = try ExporterProcess(arguments: ["--ringbuf-size", "64KiB", "--ringbuf-consumer-priority", "0"])
+        let log = exporter.log()
+        #expect(log.contains("--ringbuf-size is deprecated: use --ring-size"), "\(log)")
+        #expect(log.contains("--ringbuf-consumer-priority is deprecated: use --ring-consumer-priority"), "\(log)")
+        #expect(log.contains("ring_size=65536"), "\(log)")
+        #expect(log.contains("consumer_priority=0"), "\(log)")
+        #expect(exporter.stop() == 0)
     }
 
     @Test func reportsAPortInUse() throws {

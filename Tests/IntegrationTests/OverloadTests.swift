@@ -17,7 +17,7 @@ struct OverloadTests {
         let cpus = ProcessInfo.processInfo.activeProcessorCount
         try #require(cpus >= 2, "needs two CPUs")
         let network = try TestNetwork(tag: "load")
-        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath, "--ringbuf-size", "4KiB"])
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath, "--ring-size", "4KiB"])
         let url = "http://127.0.0.1:\(exporter.port)/metrics"
 
         // One injector per CPU, each with its own customer, so a drop counted under the
@@ -66,7 +66,7 @@ struct OverloadTests {
         let injected = Double(Self.framesPerCPU * customers.count)
         let metrics = try exporter.metrics()
         let events = metrics["dropledger_events_total"] ?? -1
-        let overflow = metrics["dropledger_ringbuf_overflow_total"] ?? -1
+        let overflow = metrics["dropledger_ring_overflow_total"] ?? -1
         // At most 64 of each injector's batches of 256 fit: a ring's consumer cannot run within a batch.
         #expect(overflow >= Double(Self.framesPerCPU / 256 * 192 * customers.count),
                 "64-event rings took more of each batch of 256 drops (overflow \(overflow))")

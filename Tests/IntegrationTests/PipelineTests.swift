@@ -69,7 +69,7 @@ struct PipelineTests {
         #expect(try network.nftDropped() == firewalled)
         let metrics = try exporter.metrics()
         #expect(metrics["dropledger_events_total"] == Double(closed + firewalled))
-        #expect(metrics["dropledger_ringbuf_overflow_total"] == 0)
+        #expect(metrics["dropledger_ring_overflow_total"] == 0)
         #expect(metrics["dropledger_unrecorded_drops_total"] == 0)
 
         // What Prometheus would scrape passes its own linter.
@@ -96,7 +96,7 @@ struct PipelineTests {
         // The smallest ring holds 64 events: batches of 256 drops in a row overflow it, and
         // the in-kernel fallback map must still count every drop under its customer.
         let network = try TestNetwork(tag: "ovfl")
-        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath, "--ringbuf-size", "4KiB"])
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath, "--ring-size", "4KiB"])
         var writer = MetadataAreaWriter()
         try writer.push(type: 1, value: [0x01, 0x00])
         try network.inject(metadata: writer.bytes, count: 200_000, port: Self.closedPort, batchSize: 256)
@@ -104,7 +104,7 @@ struct PipelineTests {
         #expect(try exporter.settledSeries(expected: expected) == expected)
         let metrics = try exporter.metrics()
         let events = metrics["dropledger_events_total"] ?? -1
-        let overflow = metrics["dropledger_ringbuf_overflow_total"] ?? -1
+        let overflow = metrics["dropledger_ring_overflow_total"] ?? -1
         // At most 64 of each batch of 256 fit: the ring's consumer cannot run within a batch.
         #expect(overflow >= Double(200_000 / 256 * 192), "a 64-event ring took more of each batch of 256 (overflow \(overflow))")
         #expect(events + overflow == 200_000)

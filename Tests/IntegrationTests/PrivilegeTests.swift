@@ -98,10 +98,10 @@ struct PrivilegeTests {
         }
     }
 
-    /// `--ringbuf-consumer-priority 0` keeps every thread at normal scheduling; without
+    /// `--ring-consumer-priority 0` keeps every thread at normal scheduling; without
     /// CAP_SYS_NICE the exporter says so, names the fix and counts all the same.
     @Test func consumerPriorityIsOptional() throws {
-        let normal = try ExporterProcess(arguments: ["--ringbuf-consumer-priority", "0"])
+        let normal = try ExporterProcess(arguments: ["--ring-consumer-priority", "0"])
         Self.waitForLog(normal, "dropped capabilities")
         #expect(try Self.schedulingPolicies(normal.process.processIdentifier).allSatisfy { $0.policy == 0 })
         #expect(!normal.log().contains("normal priority"))

@@ -96,21 +96,21 @@ struct RestartTests {
         // exactly once across restarts.
         let network = try TestNetwork(tag: "rsto")
         let state = StateDir()
-        let first = try serve(network, state, ["--ringbuf-size", "4KiB"])
+        let first = try serve(network, state, ["--ring-size", "4KiB"])
         try network.inject(metadata: Self.area(256), count: 100_000, port: Self.closedPort, batchSize: 256)
         #expect(try first.settledSeries(expected: ["256/NO_SOCKET": 100_000]) == ["256/NO_SOCKET": 100_000])
         // At most 64 of each batch of 256 fit: the ring's consumer cannot run within a batch.
-        #expect((try first.metrics()["dropledger_ringbuf_overflow_total"] ?? 0) >= Double(100_000 / 256 * 192))
+        #expect((try first.metrics()["dropledger_ring_overflow_total"] ?? 0) >= Double(100_000 / 256 * 192))
         #expect(first.stop() == 0)
 
         try network.inject(metadata: Self.area(256), count: 150_000, port: Self.closedPort)
         try network.inject(metadata: Self.area(257), count: 50_000, port: Self.closedPort)
 
-        let second = try serve(network, state, ["--ringbuf-size", "4KiB"])
+        let second = try serve(network, state, ["--ring-size", "4KiB"])
         let downtime: [String: UInt64] = ["256/NO_SOCKET": 150_000, "257/NO_SOCKET": 50_000]
         #expect(try second.settledSeries(expected: downtime) == downtime, "\(second.log())")
         let metrics = try second.metrics()
-        let overflow = metrics["dropledger_ringbuf_overflow_total"] ?? -1
+        let overflow = metrics["dropledger_ring_overflow_total"] ?? -1
         // One 64-event ring per CPU held the downtime's first events; every later one overflowed.
         #expect(overflow >= Double(200_000 - 64 * ProcessInfo.processInfo.activeProcessorCount),
                 "the rings held more than 64 events each of the downtime's (overflow \(overflow))")
@@ -121,13 +121,13 @@ struct RestartTests {
     @Test func refusesAStateMadeWithOtherOptions() throws {
         let network = try TestNetwork(tag: "rstc")
         let state = StateDir()
-        let first = try serve(network, state, ["--ringbuf-size", "64KiB"])
+        let first = try serve(network, state, ["--ring-size", "64KiB"])
         #expect(first.stop() == 0)
         let mismatch = try Command.capture([Binaries.dropledger, "serve", "--web.listen-address", "127.0.0.1:0",
                                             "--filter.netns", network.netnsPath, "--state-dir", state.path,
-                                            "--ringbuf-size", "128KiB", "--customer-tlv-type", "9"])
+                                            "--ring-size", "128KiB", "--customer-tlv-type", "9"])
         #expect(mismatch.status == 1)
-        #expect(mismatch.stderr.contains("was made with --customer-tlv-type 1 (now 9), --ringbuf-size 65536 (now 131072)"),
+        #expect(mismatch.stderr.contains("was made with --customer-tlv-type 1 (now 9), --ring-size 65536 (now 131072)"),
                 "\(mismatch.stderr)")
         #expect(mismatch.stderr.contains("dropledger cleanup --state-dir \(state.path)"))
         #expect(state.pins.contains("link"), "a refused start leaves the state alone")
@@ -138,12 +138,12 @@ struct RestartTests {
         // both ways a drop is counted cross the kill.
         let network = try TestNetwork(tag: "rstl")
         let state = StateDir()
-        let first = try serve(network, state, ["--ringbuf-size", "4KiB"])
+        let first = try serve(network, state, ["--ring-size", "4KiB"])
         let pid = first.process.processIdentifier
 
         // A second exporter, and a cleanup, on the state in use: refused at once, naming the holder.
         for command in [["serve", "--web.listen-address", "127.0.0.1:0", "--filter.netns", network.netnsPath,
-                         "--state-dir", state.path, "--ringbuf-size", "4KiB"],
+                         "--state-dir", state.path, "--ring-size", "4KiB"],
                         ["cleanup", "--state-dir", state.path]] {
             let refused = try Command.capture(["timeout", "20", Binaries.dropledger] + command)
             #expect(refused.status == 1, "\(command[0]): \(refused.stderr)")
@@ -165,7 +165,7 @@ struct RestartTests {
 
         // The lock went with the killed process: the next start takes the state and counts
         // exactly the drops the first had not counted (none recounted, none lost).
-        let second = try serve(network, state, ["--ringbuf-size", "4KiB"])
+        let second = try serve(network, state, ["--ring-size", "4KiB"])
         #expect(second.log().contains("resuming from the state"), "\(second.log())")
         let downtime: [String: UInt64] = ["91/NO_SOCKET": 20_000, "92/NO_SOCKET": 3_000]
         #expect(try second.settledSeries(expected: downtime) == downtime, "\(second.log())")
@@ -179,8 +179,8 @@ struct RestartTests {
         #expect(first.stop() == 0)
         #expect(state.pins.contains("format"))
         let made = try Command.run(["bpftool", "-j", "map", "dump", "pinned", state.path + "/format"])
-        // Format 2, then the version that made it ("0.1.0").
-        #expect(made.replacingOccurrences(of: " ", with: "").contains(#""0x02","0x00","0x00","0x00","0x30","0x2e","0x31","0x2e","0x30","0x00""#),
+        // Format 2, then the version that made it ("0.2.0").
+        #expect(made.replacingOccurrences(of: " ", with: "").contains(#""0x02","0x00","0x00","0x00","0x30","0x2e","0x32","0x2e","0x30","0x00""#),
                 "format record: \(made)")
 
         func start() throws -> Command.Result {

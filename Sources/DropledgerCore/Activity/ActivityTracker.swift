@@ -12,17 +12,19 @@ public struct ActivityTracker: Sendable {
         self.capacity = capacity
     }
 
-    /// Folds one batch of drops seen at `time` (Unix seconds).
-    public mutating func record(_ sites: CountTable<DropSite>, at time: Double) {
-        for (site, count) in sites {
-            customers[site.customer, default: CustomerActivity(at: time)].add(site, count, at: time)
-        }
-        if customers.count > capacity { evictLeastRecent() }
+    /// Adds drops at `site` seen at `time` (Unix seconds). Eviction waits for `evict()`,
+    /// so that the ring consumer, which adds, never pays for the sort.
+    public mutating func add(_ site: DropSite, _ count: DropCount, at time: Double) {
+        customers[site.customer, default: CustomerActivity(at: time)].add(site, count, at: time)
     }
 
+    /// Whether more customers than `capacity` have detail now.
+    public var needsEviction: Bool { customers.count > capacity }
+
     /// Evicts down to 90 % of the capacity, so a steady stream of new customers
-    /// pays for the sort once per tenth of the capacity, not on every batch.
-    private mutating func evictLeastRecent() {
+    /// pays for the sort once per tenth of the capacity, not on every call.
+    public mutating func evict() {
+        guard needsEviction else { return }
         let keep = max(1, capacity - capacity / 10)
         let byRecency = customers.sorted { ($0.value.lastSeen, $0.key) > ($1.value.lastSeen, $1.key) }
         for (customer, _) in byRecency[keep...] { customers[customer] = nil }

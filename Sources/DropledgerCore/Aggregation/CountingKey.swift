@@ -24,23 +24,10 @@ func mix64(_ value: UInt64) -> UInt64 {
     return h
 }
 
-extension DropCustomer {
-    /// The ID (0 for the labels without one) and a tag telling the cases apart.
-    @inlinable
-    var hashParts: (payload: UInt64, tag: UInt64) {
-        switch self {
-        case .id(let id): (id, 0)
-        case .none: (0, 1)
-        case .invalid: (0, 2)
-        case .other: (0, 3)
-        }
-    }
-}
-
 extension DropKey: CountingKey {
     @inlinable
     public func countingHash(seed: UInt64) -> UInt64 {
-        let (payload, tag) = customer.hashParts
-        return mix64(mix64(payload ^ seed) ^ (UInt64(reason) | tag << 32))
+        let (status, id) = customer.encoded
+        return mix64(mix64(id ^ seed) ^ (UInt64(reason) | UInt64(status) << 32))
     }
 }

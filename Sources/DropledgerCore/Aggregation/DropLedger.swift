@@ -5,12 +5,15 @@ import Synchronization
 ///
 /// A consumer thread must never wait for a reader or another consumer (its ring would
 /// fill and drops would lose their details), so `publish` only merges when the lock is
-/// free and otherwise keeps the batch for the next attempt.
+/// free and otherwise leaves the tally to grow until the next attempt. Nothing a
+/// consumer thread does here grows with the number of customers beyond adding its
+/// tally: compacting the table and evicting API detail (both sort every customer) wait
+/// for `maintain()`, which a thread of normal priority calls.
 public final class DropLedger: Sendable {
     private struct State {
         var totals = LedgerSnapshot()
         var activity: ActivityTracker
-        /// Times the table was compacted (customers folded into `other` to bound memory).
+        /// Times the table was compacted (customers summed into `other` to bound memory).
         var compactions: UInt64 = 0
         /// The customers `/metrics` names: never compacted away, so their series never shrink.
         var protected = Set<UInt64>()
@@ -18,13 +21,16 @@ public final class DropLedger: Sendable {
 
     private let state: Mutex<State>
     private let seriesLimit: Int
+    /// Set by a merge that took the table past `seriesLimit` or the API detail past its
+    /// capacity: `maintain()` is due.
+    private let maintenanceDue = Atomic<Bool>(false)
     /// Which customers `/metrics` names; one scrape at a time updates it.
     private let namedCustomers: Mutex<NamedCustomers>
 
     /// `trackedCustomers`: how many customers keep API detail (see `ActivityTracker`).
-    /// `seriesLimit`: beyond this many (customer, reason) series, the customers that dropped
-    /// least are summed into `other`, halving the table: memory stays bounded when forged
-    /// metadata brings millions of IDs, and every drop stays counted.
+    /// `seriesLimit`: beyond this many (customer, reason) series, `maintain()` sums the
+    /// customers that dropped least into `other`, halving the table: memory stays bounded
+    /// when forged metadata brings millions of IDs, and every drop stays counted.
     /// `exposedCustomers`: how many customers `exposition()` names (`--max-customers`).
     public init(trackedCustomers: Int = 100_000, seriesLimit: Int = 1_000_000, exposedCustomers: Int = 10_000) {
         state = Mutex(State(activity: ActivityTracker(capacity: trackedCustomers)))
@@ -32,25 +38,44 @@ public final class DropLedger: Sendable {
         namedCustomers = Mutex(NamedCustomers(limit: exposedCustomers))
     }
 
-    /// Merges `batch`, seen at `time` (Unix seconds), and empties it if the lock is free
-    /// right now. Returns false (batch untouched) if a reader holds the lock.
+    /// Adds `tally`, seen at `time` (Unix seconds), and empties it, if the lock is free
+    /// right now. Returns false (tally untouched) if a reader holds the lock.
     @discardableResult
-    public func publish(_ batch: inout DropBatch, at time: Double = 0) -> Bool {
-        if batch.isEmpty { return true }
+    public func publish(_ tally: DropTally, at time: Double = 0) -> Bool {
+        if tally.isEmpty { return true }
         let merged: Bool? = state.withLockIfAvailable { state in
-            Self.merge(batch, at: time, into: &state, seriesLimit: seriesLimit)
+            merge(tally, at: time, into: &state)
             return true
         }
         guard merged == true else { return false }
-        batch.removeAll(keepingCapacity: true)
+        tally.removeAll()
         return true
     }
 
-    /// Merges `batch` unconditionally, waiting for the lock (shutdown, final drain).
-    public func flush(_ batch: inout DropBatch, at time: Double = 0) {
-        if batch.isEmpty { return }
-        state.withLock { state in Self.merge(batch, at: time, into: &state, seriesLimit: seriesLimit) }
-        batch.removeAll(keepingCapacity: true)
+    /// Whether `maintain()` has work to do (cheap: the maintenance thread polls it).
+    public var needsMaintenance: Bool { maintenanceDue.load(ordering: .relaxed) }
+
+    /// Adds `tally` unconditionally, waiting for the lock (shutdown, fallback counts).
+    public func flush(_ tally: DropTally, at time: Double = 0) {
+        if tally.isEmpty { return }
+        state.withLock { state in merge(tally, at: time, into: &state) }
+        tally.removeAll()
+    }
+
+    /// Compacts the table past `seriesLimit` series and evicts API detail past its
+    /// capacity, if needed: the work that sorts every customer, off the consumer threads.
+    public func maintain() {
+        maintenanceDue.store(false, ordering: .relaxed)
+        state.withLock { state in
+            if state.totals.counters.count > seriesLimit {
+                let customers = Set(state.totals.counters.lazy.map(\.key.customer)).count
+                let (compacted, count) = state.totals.counters.summingIntoOther(keeping: customers / 2, protected: state.protected)
+                state.totals.counters = compacted
+                state.totals.customersSummedIntoOther &+= UInt64(count)
+                state.compactions &+= 1
+            }
+            state.activity.evict()
+        }
     }
 
     /// A consistent copy of the totals for one scrape. The scrape, not the consumer, pays
@@ -66,7 +91,7 @@ public final class DropLedger: Sendable {
     /// What `/metrics` serves: a snapshot with the named customers' series and the others
     /// summed into `other` (see `NamedCustomers`), and how many customers were summed.
     /// Every served series is monotonic across calls.
-    public func exposition() -> (snapshot: LedgerSnapshot, folded: Int) {
+    public func exposition() -> (snapshot: LedgerSnapshot, summed: Int) {
         namedCustomers.withLock { named in
             while true {
                 let (snapshot, compactions) = state.withLock { state in
@@ -76,10 +101,10 @@ public final class DropLedger: Sendable {
                 }
                 var next = named
                 var served = snapshot
-                let folded: Int
-                (served.counters, folded) = next.fold(snapshot.counters, compactions: compactions)
+                let summed: Int
+                (served.counters, summed) = next.series(for: snapshot.counters, compactions: compactions)
                 // Protect the new named set, unless a compaction ran meanwhile with the old
-                // one (and may have folded away a customer just named): then start over.
+                // one (and may have summed away a customer just named): then start over.
                 let committed = state.withLock { state in
                     guard state.compactions == compactions else { return false }
                     state.protected = Set(next.named)
@@ -87,7 +112,7 @@ public final class DropLedger: Sendable {
                 }
                 if committed {
                     named = next
-                    return (served, folded)
+                    return (served, summed)
                 }
             }
         }
@@ -99,17 +124,15 @@ public final class DropLedger: Sendable {
         try state.withLock { state in try body(state.activity, state.totals) }
     }
 
-    private static func merge(_ batch: DropBatch, at time: Double, into state: inout State, seriesLimit: Int) {
-        for (site, count) in batch.sites { state.totals.counters.add(site.key, count) }
-        if state.totals.counters.count > seriesLimit {
-            let customers = Set(state.totals.counters.lazy.map(\.key.customer)).count
-            let (folded, count) = state.totals.counters.foldingCustomers(keeping: customers / 2, protected: state.protected)
-            state.totals.counters = folded
-            state.totals.foldedCustomers &+= UInt64(count)
-            state.compactions &+= 1
+    private func merge(_ tally: DropTally, at time: Double, into state: inout State) {
+        tally.forEach { site, count in
+            state.totals.counters.add(site.key, count)
+            state.activity.add(site, count, at: time)
         }
-        state.totals.events &+= batch.events
-        state.totals.overflowEvents &+= batch.overflowEvents
-        state.activity.record(batch.sites, at: time)
+        state.totals.events &+= tally.events
+        state.totals.overflowEvents &+= tally.overflowEvents
+        if state.totals.counters.count > seriesLimit || state.activity.needsEviction {
+            maintenanceDue.store(true, ordering: .relaxed)
+        }
     }
 }

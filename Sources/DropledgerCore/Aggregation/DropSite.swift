@@ -1,7 +1,7 @@
 /// Where and why a customer's packets were dropped: the finest grain the consumer
-/// counts at. Totals per (customer, reason) and the API's per-customer breakdowns
-/// (reasons, devices, kernel functions) are both folded from it.
-public struct DropSite: Hashable, Sendable, CountingKey {
+/// counts at (`DropTally`). Totals per (customer, reason) and the API's per-customer
+/// breakdowns (reasons, devices, kernel functions) are both summed from it.
+public struct DropSite: Hashable, Sendable {
     public var customer: DropCustomer
     public var reason: UInt32
     /// Kernel address that freed the skb; 0 when unknown (counted through the fallback map).
@@ -24,11 +24,4 @@ public struct DropSite: Hashable, Sendable, CountingKey {
     }
 
     public var key: DropKey { DropKey(customer: customer, reason: reason) }
-
-    @inlinable
-    public func countingHash(seed: UInt64) -> UInt64 {
-        let (payload, tag) = customer.hashParts
-        let device = UInt64(ifindex) << 32 | UInt64(netnsInode)
-        return mix64(mix64(mix64(payload ^ seed) ^ (UInt64(reason) | tag << 32)) ^ location ^ device &* 0x9e37_79b9_7f4a_7c15)
-    }
 }

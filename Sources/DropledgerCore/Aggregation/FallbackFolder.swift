@@ -1,6 +1,6 @@
 /// Turns the kernel's cumulative fallback counts into increases since the last read.
 ///
-/// When a ring reserve fails, the BPF program still counts the drop in a per-CPU map
+/// When its CPU's ring is full, the BPF program still counts the drop in a per-CPU map
 /// keyed by (customer, reason). User space reads the whole map (summed over CPUs)
 /// now and then; only the increase since the previous read is new.
 public struct FallbackFolder: Sendable {

@@ -3,10 +3,10 @@ public struct LedgerSnapshot: Equatable, Sendable {
     public var counters: DropCounters
     /// `dropledger_events_total`.
     public var events: UInt64
-    /// `dropledger_ringbuf_overflow_total`.
+    /// `dropledger_ring_overflow_total`.
     public var overflowEvents: UInt64
     /// Customers whose counts were summed into `other` to bound memory (see `DropLedger`).
-    public var foldedCustomers: UInt64 = 0
+    public var customersSummedIntoOther: UInt64 = 0
 
     public init(counters: DropCounters = DropCounters(), events: UInt64 = 0, overflowEvents: UInt64 = 0) {
         self.counters = counters

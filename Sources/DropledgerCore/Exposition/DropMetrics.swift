@@ -3,7 +3,7 @@ public enum DropMetrics {
     public static let dropsName = "dropledger_drops_total"
     public static let droppedBytesName = "dropledger_dropped_bytes_total"
     public static let eventsName = "dropledger_events_total"
-    public static let overflowName = "dropledger_ringbuf_overflow_total"
+    public static let overflowName = "dropledger_ring_overflow_total"
 
     /// `dropledger_drops_total` and `dropledger_dropped_bytes_total` labelled
     /// `{customer, reason}`, in exposition order (customer per `DropCustomer`, then reason

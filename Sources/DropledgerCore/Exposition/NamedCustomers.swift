@@ -25,7 +25,7 @@ public struct NamedCustomers: Sendable {
     /// `other` (nil: every customer was named, so none is in `other`): what `other`
     /// served of each customer then.
     private var previous: DropCounters?
-    /// The ledger's compaction count at the last scrape. A compaction folds customers
+    /// The ledger's compaction count at the last scrape. A compaction sums customers
     /// into the ledger's own `other`, after which `previous` may hold counts of an ID
     /// that has since started again from zero.
     private var compactionsSeen: UInt64 = 0
@@ -34,7 +34,7 @@ public struct NamedCustomers: Sendable {
         self.limit = limit
     }
 
-    /// The customers named by the last `fold`.
+    /// The customers named by the last `series(for:compactions:)`.
     public var named: Dictionary<UInt64, [UInt32: DropCount]>.Keys { offsets.keys }
 
     /// How a newly named customer's offsets are found.
@@ -47,8 +47,8 @@ public struct NamedCustomers: Sendable {
     }
 
     /// The series to serve for `counters` (the ledger's table), after `compactions`
-    /// compactions of it; `folded` is how many customers `other` sums.
-    public mutating func fold(_ counters: DropCounters, compactions: UInt64) -> (counters: DropCounters, folded: Int) {
+    /// compactions of it; `summed` is how many customers `other` sums.
+    public mutating func series(for counters: DropCounters, compactions: UInt64) -> (counters: DropCounters, summed: Int) {
         var drops: [UInt64: UInt64] = [:]
         for (key, count) in counters {
             if case .id(let id) = key.customer { drops[id, default: 0] &+= count.drops }

@@ -1,3 +1,5 @@
+import CDropledgerABI
+
 /// Who a dropped packet is attributed to: the `customer` label of the drop metrics.
 public enum DropCustomer: Hashable, Sendable {
     /// A customer ID read from the packet's metadata area.
@@ -6,7 +8,7 @@ public enum DropCustomer: Hashable, Sendable {
     case none
     /// A malformed metadata area, or a customer entry with a bad value length.
     case invalid
-    /// Series folded together (e.g. over a cardinality limit); never decoded from a packet.
+    /// Customers summed together (over `--max-customers`, or to bound memory); never decoded from a packet.
     case other
 
     /// The Prometheus label value: the decimal ID, or the case name.
@@ -20,22 +22,50 @@ public enum DropCustomer: Hashable, Sendable {
     }
 }
 
-/// Exposition order: numeric IDs ascending (numerically, so 2 < 10), then
-/// `invalid`, `none`, `other` (alphabetical, like the labels themselves).
-/// Written out instead of synthesized so reordering the cases cannot change the output.
-extension DropCustomer: Comparable {
-    private var rank: Int {
-        switch self {
-        case .id: return 0
-        case .invalid: return 1
-        case .none: return 2
-        case .other: return 3
+/// The encoding every layer uses for a customer's kind: `enum dl_status` of
+/// bpf/dropledger.h, which the BPF program writes into events and fallback keys, the
+/// `folded` map and the consumer's tables store, and this type decodes.
+extension DropCustomer {
+    public static let customerStatus = UInt8(DL_STATUS_CUSTOMER.rawValue)
+    public static let noneStatus = UInt8(DL_STATUS_NONE.rawValue)
+    public static let invalidStatus = UInt8(DL_STATUS_INVALID.rawValue)
+    public static let otherStatus = UInt8(DL_STATUS_OTHER.rawValue)
+
+    /// Decodes `status` (and `id`, read only with `DL_STATUS_CUSTOMER`); nil for a value
+    /// no layer writes.
+    @inlinable
+    public init?(status: UInt8, id: UInt64) {
+        switch status {
+        case Self.customerStatus: self = .id(id)
+        case Self.noneStatus: self = .none
+        case Self.invalidStatus: self = .invalid
+        case Self.otherStatus: self = .other
+        default: return nil
         }
     }
 
+    /// `enum dl_status`, and the ID (0 for the kinds without one).
+    @inlinable
+    public var encoded: (status: UInt8, id: UInt64) {
+        switch self {
+        case .id(let id): (Self.customerStatus, id)
+        case .none: (Self.noneStatus, 0)
+        case .invalid: (Self.invalidStatus, 0)
+        case .other: (Self.otherStatus, 0)
+        }
+    }
+}
+
+/// Exposition order: numeric IDs ascending (numerically, so 2 < 10), then the
+/// others by their labels (`invalid`, `none`, `other`), as they sort as label values.
+extension DropCustomer: Comparable {
     public static func < (lhs: DropCustomer, rhs: DropCustomer) -> Bool {
-        if case .id(let a) = lhs, case .id(let b) = rhs { return a < b }
-        return lhs.rank < rhs.rank
+        switch (lhs, rhs) {
+        case (.id(let a), .id(let b)): return a < b
+        case (.id, _): return true
+        case (_, .id): return false
+        default: return lhs.label < rhs.label
+        }
     }
 }
 

@@ -7,7 +7,8 @@ enum FallbackMaps {
     static func read(_ reader: KernelDropReader) -> [DropKey: DropCount] {
         var result: [DropKey: DropCount] = [:]
         forEachEntry(fd: reader.fallbackFD, cpus: reader.possibleCPUs, keyType: dl_fallback_key.self) { key, count in
-            let customer = DropCustomer(status: UInt8(truncatingIfNeeded: key.status), id: key.customer)
+            // The program writes only the statuses of packets; another would be a bug, counted as invalid.
+            let customer = DropCustomer(status: UInt8(truncatingIfNeeded: key.status), id: key.customer) ?? .invalid
             result[DropKey(customer: customer, reason: key.reason), default: DropCount()] += count
         }
         // Drops that did not fit `fallback` either: only their reason is known.
@@ -18,7 +19,7 @@ enum FallbackMaps {
     }
 
     /// The counts already folded (the `folded` pin of a state directory), keyed like
-    /// `fallback` with the customer's kind in `status`: 0 ID, 1 none, 2 invalid, 3 other.
+    /// `fallback`, `other` included (`DL_STATUS_OTHER`).
     static func readFolded(_ fd: Int32) -> [DropKey: DropCount] {
         var result: [DropKey: DropCount] = [:]
         guard fd >= 0 else { return result }
@@ -26,14 +27,8 @@ enum FallbackMaps {
         var first = true
         while withUnsafeMutablePointer(to: &key, { k in bpf_map_get_next_key(fd, first ? nil : k, &next) }) == 0 {
             first = false
-            if bpf_map_lookup_elem(fd, &next, &value) == 0 {
-                let customer: DropCustomer
-                switch next.status {
-                case 0: customer = .id(next.customer)
-                case 1: customer = .none
-                case 2: customer = .invalid
-                default: customer = .other
-                }
+            if bpf_map_lookup_elem(fd, &next, &value) == 0,
+               let customer = DropCustomer(status: UInt8(truncatingIfNeeded: next.status), id: next.customer) {
                 result[DropKey(customer: customer, reason: next.reason)] = DropCount(drops: value.drops, bytes: value.bytes)
             }
             key = next
@@ -41,17 +36,15 @@ enum FallbackMaps {
         return result
     }
 
-    static func writeFolded(_ fd: Int32, _ key: DropKey, _ count: DropCount) {
-        var raw = dl_fallback_key()
-        switch key.customer {
-        case .id(let id): raw.customer = id; raw.status = 0
-        case .none: raw.status = 1
-        case .invalid: raw.status = 2
-        case .other: raw.status = 3
-        }
-        raw.reason = key.reason
+    static func writeFolded(_ fd: Int32, _ key: DropKey, _ count: DropCount) throws {
+        let (status, id) = key.customer.encoded
+        var raw = dl_fallback_key(customer: id, status: UInt32(status), reason: key.reason)
         var value = dl_count(drops: count.drops, bytes: count.bytes)
-        _ = bpf_map_update_elem(fd, &raw, &value, UInt64(BPF_ANY))
+        let err = bpf_map_update_elem(fd, &raw, &value, UInt64(BPF_ANY))
+        if err != 0 {
+            throw RuntimeError.libbpf("recording the folded fallback count of \(key.customer)/\(key.reason) in the state's `folded` map",
+                                      returned: err, hint: "The map holds 16384 (customer, reason) pairs")
+        }
     }
 
     static func unrecorded(_ reader: KernelDropReader) -> UInt64 {

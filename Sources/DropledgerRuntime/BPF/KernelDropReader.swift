@@ -49,8 +49,8 @@ public final class KernelDropReader: @unchecked Sendable {
         ringEvents = Int(configuration.ringEvents)
         // Every CPU's ring is one array map, indexed by a 32-bit key.
         guard UInt64(cpus) * UInt64(configuration.ringEvents) <= UInt64(UInt32.max) else {
-            throw RuntimeError("--ringbuf-size \(configuration.ringBufferSize) on \(cpus) CPUs is more events than one BPF array holds",
-                               hint: "Use a smaller --ringbuf-size")
+            throw RuntimeError("--ring-size \(configuration.ringBufferSize) on \(cpus) CPUs is more events than one BPF array holds",
+                               hint: "Use a smaller --ring-size")
         }
         self.state = state
 
@@ -165,8 +165,10 @@ public final class KernelDropReader: @unchecked Sendable {
     }
 
     /// Opens and loads the object, the direct-read variant first: kernels before 6.17
-    /// reject its casts, and then the copy variant is loaded instead (libbpf's log of the
+    /// refuse its casts, and then the copy variant is loaded instead (libbpf's log of the
     /// first attempt goes to the debug log only). `config.direct_reads` says which loaded.
+    /// Only a refusal of the program falls back; any other failure (privileges, memory)
+    /// is reported as it is.
     private static func load(_ config: inout dl_reader_config) throws -> OpaquePointer {
         while true {
             LibBPFLog.shared.clearRecent()
@@ -176,10 +178,17 @@ public final class KernelDropReader: @unchecked Sendable {
             let loaded = dl_reader_load(skeleton)
             if loaded == 0 { return skeleton }
             dl_reader_destroy(skeleton)
-            if !config.direct_reads || loaded == -EPERM { throw KernelSupport.explainLoadFailure(code: loaded) }
+            guard config.direct_reads, Self.refusals.contains(-loaded) else {
+                throw KernelSupport.explainLoadFailure(code: loaded)
+            }
             config.direct_reads = false
         }
     }
+
+    /// How a kernel refuses the direct variant: the verifier (EACCES, EINVAL), or libbpf
+    /// finding no `bpf_rdonly_cast` kfunc in the kernel's BTF (ESRCH, before 6.2), or a
+    /// kernel that does not support a kfunc call there (ENOTSUPP, 524).
+    private static let refusals: Set<Int32> = [EACCES, EINVAL, ESRCH, 524]
 
     deinit {
         // With a state directory the pinned link keeps the program attached.
@@ -283,7 +292,7 @@ public final class KernelDropReader: @unchecked Sendable {
             let storedSize = (UInt64(1) << stored.ring_shift) * UInt64(MemoryLayout<dl_event>.stride)
             if stored.ring_shift != configuration.ringShift || stored.wakeup_events != configuration.wakeupEvents
                 || stored.urgent_events != configuration.urgentEvents {
-                mismatches.append("--ringbuf-size \(storedSize) (now \(configuration.ringBufferSize))")
+                mismatches.append("--ring-size \(storedSize) (now \(configuration.ringBufferSize))")
             }
             if !mismatches.isEmpty {
                 throw RuntimeError("the state in \(state.path) was made with " + mismatches.joined(separator: ", "),

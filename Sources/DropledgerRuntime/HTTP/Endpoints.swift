@@ -11,6 +11,8 @@ final class Endpoints: Sendable {
     private let logger: Logger
     private let kernel = Mutex<(consumer: RingConsumer, reader: KernelDropReader)?>(nil)
     private let api: APIResponder
+    /// The last error reading each tagged interface's counters, so each is logged once.
+    private let taggerErrors = Mutex<[String: String]>([:])
 
     init(telemetryPath: String, ledger: DropLedger, reasons: ReasonTable, buildInfo: BuildInfo, logger: Logger) {
         self.telemetryPath = telemetryPath
@@ -64,7 +66,7 @@ final class Endpoints: Sendable {
         if let (consumer, reader) = kernel.withLock({ $0 }) {
             families.append(MetricFamily(
                 name: "dropledger_unrecorded_drops_total",
-                help: "Drops whose event fitted neither a ring buffer nor the fallback maps, so neither customer nor reason was kept.",
+                help: "Drops whose event fitted neither a ring nor the fallback maps, so neither customer nor reason was kept.",
                 type: .counter, samples: [MetricSample(value: .integer(consumer.unrecorded))]))
             families.append(MetricFamily(
                 name: "dropledger_kernel_recursion_misses_total",
@@ -83,7 +85,19 @@ final class Endpoints: Sendable {
         let tagged = Tagger.taggedInterfaces()
         if !tagged.isEmpty {
             var counts: [String: [TaggerResult: UInt64]] = [:]
-            for interface in tagged { counts[interface] = try? Tagger.counters(interface: interface) }
+            for interface in tagged {
+                do {
+                    counts[interface] = try Tagger.counters(interface: interface)
+                    taggerErrors.withLock { $0[interface] = nil }
+                } catch {
+                    // Once per new error, not at every scrape: its series are missing meanwhile.
+                    let text = "\(error)"
+                    if taggerErrors.withLock({ $0.updateValue(text, forKey: interface) }) != text {
+                        logger.warning("the tagger's counters of \(interface) are missing from the metrics",
+                                       metadata: ["error": "\(text)"])
+                    }
+                }
+            }
             families.append(TaggerMetrics.family(counts))
         }
         do {
@@ -91,15 +105,15 @@ final class Endpoints: Sendable {
         } catch {
             logger.warning("process metrics unavailable: \(error)")
         }
-        let (snapshot, folded) = ledger.exposition()
+        let (snapshot, summed) = ledger.exposition()
         families.append(MetricFamily(
             name: "dropledger_exposition_folded_customers",
             help: "Customers summed into customer=\"other\" in this exposition, beyond --max-customers.",
-            type: .gauge, samples: [MetricSample(value: .integer(UInt64(folded)))]))
+            type: .gauge, samples: [MetricSample(value: .integer(UInt64(summed)))]))
         families.append(MetricFamily(
             name: "dropledger_memory_folded_customers_total",
             help: "Customers whose counts were summed into customer=\"other\" in memory, to keep it bounded.",
-            type: .counter, samples: [MetricSample(value: .integer(snapshot.foldedCustomers))]))
+            type: .counter, samples: [MetricSample(value: .integer(snapshot.customersSummedIntoOther))]))
         let body = DropMetrics.render(snapshot, reasons: reasons, with: families)
         return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: body)
     }

@@ -67,14 +67,14 @@ public enum Tagger {
         if let link = try PinnedLink.open(pins) {
             // Detach even if another process still holds the link open.
             let err = bpf_link_detach(link.fd)
+            let code = err < 0 ? -err : Glibc.errno  // before close() can change errno
             close(link.fd)
-            if err != 0 && Glibc.errno != ENOLINK && err != -ENOLINK {
-                throw RuntimeError.libbpf("detaching the tagger from \(interface)", returned: err)
+            if err != 0 && code != ENOLINK {
+                throw RuntimeError("detaching the tagger from \(interface)", errno: Errno(rawValue: code))
             }
         }
-        pins.removeAll()
-        if pins.exists {
-            throw RuntimeError("removing \(pins.directory)", errno: Errno(rawValue: Glibc.errno),
+        if let error = pins.removeAll() {
+            throw RuntimeError("removing \(pins.directory)", errno: error,
                                hint: "Something else was pinned there; remove it by hand")
         }
         return true

@@ -32,10 +32,14 @@ struct TaggerPins {
     }
 
     /// Removes every pin, the directory, and /sys/fs/bpf/dropledger when it is empty.
-    func removeAll() {
+    /// Returns why the directory could not be removed (a pin that is not ours), if so.
+    @discardableResult
+    func removeAll() -> Errno? {
+        // Pins that are not there are what we want: their ENOENT is no error.
         for name in Self.names { unlink(path(name)) }
         unlink(path("program-new"))  // bpffs refuses dots in names
-        rmdir(directory)
+        if rmdir(directory) != 0 && Glibc.errno != ENOENT { return Errno(rawValue: Glibc.errno) }
         rmdir(Self.root)  // fails harmlessly while another interface is tagged
+        return nil
     }
 }

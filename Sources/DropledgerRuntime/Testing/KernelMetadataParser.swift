@@ -30,11 +30,11 @@ public final class KernelMetadataParser {
             dl_parse_check_run(skeleton, $0.baseAddress, UInt32($0.count), &status, &id)
         }
         if err != 0 { throw RuntimeError.libbpf("test-running the metadata parse checker on \(area.count) bytes", returned: err) }
-        switch status {
-        case UInt32(DL_STATUS_CUSTOMER.rawValue): return .id(id)
-        case UInt32(DL_STATUS_NONE.rawValue): return .none
-        case UInt32(DL_STATUS_INVALID.rawValue): return .invalid
-        default: throw RuntimeError("the metadata parse checker returned status \(status)")
+        // A packet's verdict is never `other`: only user space sums customers.
+        guard status < UInt32(DropCustomer.otherStatus),
+              let customer = DropCustomer(status: UInt8(status), id: id) else {
+            throw RuntimeError("the metadata parse checker returned status \(status)")
         }
+        return customer
     }
 }

@@ -1,14 +1,17 @@
 import Testing
 @testable import DropledgerCore
 
-@Suite struct DrainTallyTests {
-    /// What the ring consumer made of `enum dl_status` before the tally (DropCustomer(status:id:)).
+@Suite struct DropTallyTests {
+    /// A packet's verdict: the shared decoding, with what the program never writes as invalid.
     static func customer(status: UInt8, id: UInt64) -> DropCustomer {
-        switch status {
-        case 0: .id(id)
-        case 1: .none
-        default: .invalid
-        }
+        status < DropCustomer.otherStatus ? DropCustomer(status: status, id: id)! : .invalid
+    }
+
+    /// Every site of `tally` with its counts.
+    static func sites(_ tally: DropTally) -> [DropSite: DropCount] {
+        var sites: [DropSite: DropCount] = [:]
+        tally.forEach { site, count in sites[site, default: DropCount()] += count }
+        return sites
     }
 
     struct SplitMix64: RandomNumberGenerator {
@@ -22,11 +25,13 @@ import Testing
         }
     }
 
-    /// Same counts as `DropBatch.record`, event by event, for every part of the key.
-    @Test func exactAgainstDropBatch() {
+    /// Same counts as a dictionary of sites, event by event, for every part of the key,
+    /// across emptying.
+    @Test func exactAgainstADictionary() {
         var random = SplitMix64(state: 42)
-        let tally = DrainTally(minimumSlots: 16)
-        var tallied = DropBatch(), reference = DropBatch()
+        let tally = DropTally(minimumSlots: 16)
+        var tallied: [DropSite: DropCount] = [:], reference: [DropSite: DropCount] = [:]
+        var events: UInt64 = 0
         for round in 0 ..< 3 {
             for _ in 0 ..< 20_000 {
                 let status = UInt8.random(in: 0 ... 3, using: &random)
@@ -38,22 +43,24 @@ import Testing
                 let length = UInt32.random(in: 0 ... UInt32.max, using: &random)
                 tally.record(status: status, id: id, reason: reason, location: location,
                              ifindex: ifindex, netnsInode: netns, length: length)
-                reference.record(DropEvent(customer: Self.customer(status: status, id: id), reason: reason,
-                                           location: location, ifindex: ifindex, netnsInode: netns, length: length))
+                let site = DropSite(customer: Self.customer(status: status, id: id), reason: reason,
+                                    location: location, ifindex: ifindex, netnsInode: netns)
+                reference[site, default: DropCount()] += DropCount(drops: 1, bytes: UInt64(length))
             }
             #expect(tally.events == 20_000)
-            tally.flush(into: &tallied)
+            events += tally.events
+            tallied.merge(Self.sites(tally)) { $0 + $1 }
+            tally.removeAll()
             #expect(tally.isEmpty)
         }
-        #expect(tallied.events == 60_000)
-        #expect(tallied.events == reference.events)
-        #expect(tallied.sites.count == reference.sites.count)
-        #expect(tallied.sites == reference.sites)
-        #expect(tallied.sites.total.drops == 60_000)
+        #expect(events == 60_000)
+        #expect(tallied.count == reference.count)
+        #expect(tallied == reference)
+        #expect(tallied.values.reduce(0) { $0 + $1.drops } == 60_000)
     }
 
     @Test func statusAndIDBecomeTheCustomer() {
-        let tally = DrainTally()
+        let tally = DropTally()
         tally.record(status: 0, id: 7, reason: 2, location: 1, ifindex: 3, netnsInode: 4, length: 10)
         tally.record(status: 0, id: 0, reason: 2, location: 1, ifindex: 3, netnsInode: 4, length: 10)
         // The ID means nothing without a customer entry: not part of the key.
@@ -71,16 +78,14 @@ import Testing
         #expect(tally[site(.invalid)] == DropCount(drops: 2, bytes: 20))
         #expect(tally[site(.other)] == nil)
 
-        var batch = DropBatch()
-        tally.flush(into: &batch)
-        #expect(batch.events == 6)
-        #expect(batch.sites[site(.none)] == DropCount(drops: 2, bytes: 20))
-        #expect(batch.counters[DropKey(customer: .invalid, reason: 2)] == DropCount(drops: 2, bytes: 20))
+        #expect(tally.events == 6)
+        #expect(Self.sites(tally)[site(.none)] == DropCount(drops: 2, bytes: 20))
+        #expect(tally.counters[DropKey(customer: .invalid, reason: 2)] == DropCount(drops: 2, bytes: 20))
     }
 
     /// Every field is part of the key: sites differing in one field only stay apart.
     @Test func everyFieldIsKey() {
-        let tally = DrainTally()
+        let tally = DropTally()
         let base = DropSite(customer: .id(5), reason: 2, location: 0xffff_ffff_8100_0000, ifindex: 3, netnsInode: 9)
         var sites = [base]
         for change in 0 ..< 5 {
@@ -104,18 +109,17 @@ import Testing
         for (i, site) in sites.enumerated() {
             #expect(tally[site] == DropCount(drops: UInt64(i + 1), bytes: UInt64(100 * (i + 1))))
         }
-        var batch = DropBatch()
-        tally.flush(into: &batch)
-        #expect(batch.events == 0)
+        let listed = Self.sites(tally)
+        #expect(listed.count == sites.count)
         for (i, site) in sites.enumerated() {
-            #expect(batch.sites[site] == DropCount(drops: UInt64(i + 1), bytes: UInt64(100 * (i + 1))))
+            #expect(listed[site] == DropCount(drops: UInt64(i + 1), bytes: UInt64(100 * (i + 1))))
         }
     }
 
     /// Keys whose hashes land on one slot (the last, so the chain wraps around) are all
     /// kept apart and counted exactly, before and after the table grows.
     @Test func collisionsProbeAndWrapAround() {
-        let tally = DrainTally(minimumSlots: 16)
+        let tally = DropTally(minimumSlots: 16)
         #expect(tally.capacity == 16)
         let seed = tally.table.pointee.seed
         let location: UInt64 = 0xffff_ffff_8100_0000
@@ -123,7 +127,7 @@ import Testing
         var colliding: [UInt64] = []
         var id: UInt64 = 0
         while colliding.count < 8 {
-            if DrainTally.hash(id, location, kindReason, device, seed) & 15 == 15 { colliding.append(id) }
+            if DropTally.hash(id, location, kindReason, device, seed) & 15 == 15 { colliding.append(id) }
             id += 1
         }
         // 8 of 16 slots: no growth yet (it grows past half full), the chain runs 15, 0, 1, ...
@@ -153,7 +157,7 @@ import Testing
     }
 
     @Test func growsKeepsCountsAndShrinksAfterABurst() {
-        let tally = DrainTally(minimumSlots: 16)
+        let tally = DropTally(minimumSlots: 16)
         for round in 1 ... 2 {
             for id in UInt64(0) ..< 10_000 {
                 tally.record(status: 0, id: id, reason: 2, location: 0, ifindex: 0, netnsInode: 0, length: UInt32(id))
@@ -162,55 +166,48 @@ import Testing
             #expect(tally.capacity == 32_768)
             #expect(tally[DropSite(customer: .id(9_999), reason: 2)] == DropCount(drops: UInt64(round), bytes: 9_999 * UInt64(round)))
         }
-        var batch = DropBatch()
-        tally.flush(into: &batch)
-        #expect(batch.events == 20_000)
-        #expect(batch.sites.count == 10_000)
-        #expect(batch.sites.total == DropCount(drops: 20_000, bytes: 2 * (UInt64(0) ..< 10_000).reduce(0, +)))
-        // Still sized for a drain like that one...
+        #expect(tally.events == 20_000)
+        #expect(Self.sites(tally).count == 10_000)
+        #expect(tally.counters.total == DropCount(drops: 20_000, bytes: 2 * (UInt64(0) ..< 10_000).reduce(0, +)))
+        tally.removeAll()
+        // Still sized for a publish like that one...
         #expect(tally.capacity == 32_768)
         #expect(tally.isEmpty)
-        // ...until a drain needs far less.
+        // ...until a publish needs far less.
         tally.record(status: 1, id: 0, reason: 7, location: 0, ifindex: 0, netnsInode: 0, length: 5)
-        tally.flush(into: &batch)
+        #expect(Self.sites(tally) == [DropSite(customer: .none, reason: 7): DropCount(drops: 1, bytes: 5)])
+        tally.removeAll()
         #expect(tally.capacity == 16)
-        #expect(batch.sites[DropSite(customer: .none, reason: 7)] == DropCount(drops: 1, bytes: 5))
-        #expect(batch.events == 20_001)
         tally.record(status: 0, id: 3, reason: 2, location: 0, ifindex: 0, netnsInode: 0, length: 1)
         #expect(tally[DropSite(customer: .id(3), reason: 2)] == DropCount(drops: 1, bytes: 1))
     }
 
-    /// The flush adds to what the batch already holds (fallback deltas, earlier drains).
-    @Test func flushAddsToTheBatch() {
-        let tally = DrainTally()
-        var batch = DropBatch()
-        batch.recordOverflow(DropKey(customer: .id(1), reason: 2), DropCount(drops: 5, bytes: 50))
-        batch.record(DropEvent(customer: .id(1), reason: 2, location: 8, length: 10))
+    /// Fallback deltas, decoded events and ring events add up in one tally.
+    @Test func overflowEventsAndRingEventsAddUp() {
+        let tally = DropTally()
+        tally.recordOverflow(DropKey(customer: .id(1), reason: 2), DropCount(drops: 5, bytes: 50))
+        tally.record(DropEvent(customer: .id(1), reason: 2, location: 8, length: 10))
         tally.record(status: 0, id: 1, reason: 2, location: 8, ifindex: 0, netnsInode: 0, length: 10)
         tally.record(status: 0, id: 1, reason: 2, location: 0, ifindex: 0, netnsInode: 0, length: 10)
-        tally.flush(into: &batch)
-        #expect(batch.events == 3)
-        #expect(batch.overflowEvents == 5)
-        #expect(batch.sites[DropSite(customer: .id(1), reason: 2, location: 8)] == DropCount(drops: 2, bytes: 20))
-        #expect(batch.sites[DropSite(customer: .id(1), reason: 2)] == DropCount(drops: 6, bytes: 60))
-        #expect(batch.counters[DropKey(customer: .id(1), reason: 2)] == DropCount(drops: 8, bytes: 80))
-        // An empty flush changes nothing.
-        tally.flush(into: &batch)
-        #expect(batch.events == 3)
-        #expect(batch.sites.count == 2)
+        #expect(tally.events == 3)
+        #expect(tally.overflowEvents == 5)
+        let sites = Self.sites(tally)
+        #expect(sites[DropSite(customer: .id(1), reason: 2, location: 8)] == DropCount(drops: 2, bytes: 20))
+        #expect(sites[DropSite(customer: .id(1), reason: 2)] == DropCount(drops: 6, bytes: 60))
+        #expect(tally.counters[DropKey(customer: .id(1), reason: 2)] == DropCount(drops: 8, bytes: 80))
+        #expect(sites.count == 2)
     }
 
-    /// Through the ledger, as the consumer publishes: totals and API detail as before.
+    /// Through the ledger, as the consumer publishes: totals and API detail.
     @Test func publishedThroughTheLedger() {
         let ledger = DropLedger()
-        let tally = DrainTally()
-        var batch = DropBatch()
+        let tally = DropTally()
         for i in 0 ..< 1000 {
             tally.record(status: UInt8(i % 3), id: UInt64(i % 10), reason: UInt32(i % 4), location: 0xffff_ffff_8100_0000,
                          ifindex: 2, netnsInode: 4_026_531_840, length: 64)
         }
-        tally.flush(into: &batch)
-        #expect(ledger.publish(&batch, at: 100))
+        #expect(ledger.publish(tally, at: 100))
+        #expect(tally.isEmpty)
         let snapshot = ledger.snapshot()
         #expect(snapshot.events == 1000)
         #expect(snapshot.counters.total == DropCount(drops: 1000, bytes: 64_000))

@@ -1,28 +1,28 @@
-/// Counts per drop site for one drain of the ring buffers: the consumer's per-event
-/// path. `flush(into:)` moves the counts into a `DropBatch` after every drain, so the
-/// batch and the ledger see the same per-site counts as if each event had gone through
-/// `DropBatch.record`.
+/// Counts per drop site between two publishes to the ledger: the one step from the
+/// rings to the counters. A ring consumer thread records every event of its drains
+/// here and hands the whole tally to `DropLedger.publish`, which adds it to the
+/// totals and the per-customer detail and empties it (or, while a scrape holds the
+/// ledger, leaves it to grow until the next attempt). Tools and tests record single
+/// events the same way, and the fallback counts arrive as `recordOverflow`.
 ///
-/// `DropBatch.record` (a generic `CountTable<DropSite>`: an enum customer compared field
-/// by field, a slot array pointing into a key array, array uniqueness checks, a lazily
-/// initialised seed) made the Swift consumer ~0.35x as fast as the C one in `make bench`.
-/// This is the C consumer's table instead: the key packed into four machine words and
-/// stored in the slot next to its counts, one unsafe buffer, reached from libbpf's
-/// callback through a raw pointer (no reference counting, no closure, no copies of the
-/// event). A class, not a value: one thread owns it (the ring consumer's) for as long as
-/// the ring buffer that calls it exists; nothing copies it.
+/// The table is the C consumer's (`make bench` compares them): each slot holds the
+/// site's key packed into four machine words next to its counts, in one unsafe
+/// buffer at a fixed address, which the consumer reaches through a raw pointer (no
+/// reference counting, no closure, no copies of the event). A class, not a value: one
+/// thread owns it at a time; nothing copies it.
 ///
 /// Keys are hashed with the per-process seed (see `countingSeed`), so customer IDs
 /// chosen by a sender cannot be aimed at one probe chain.
-public final class DrainTally {
+public final class DropTally {
     /// One site with its counts, the key packed into four words. `kindReason` is never
-    /// 0 in a used slot (the kind is stored as 1...4), so 0 marks an empty slot.
+    /// 0 in a used slot (the kind is stored as its `enum dl_status` + 1), so 0 marks an
+    /// empty slot.
     @usableFromInline
     struct Slot {
         /// Customer ID, 0 for the kinds without one.
         @usableFromInline var customer: UInt64
         @usableFromInline var location: UInt64
-        /// `reason | kind << 32`, kind 1 ID, 2 none, 3 invalid, 4 other.
+        /// `reason | (status + 1) << 32`, status as `DropCustomer.encoded`.
         @usableFromInline var kindReason: UInt64
         /// `ifindex | netnsInode << 32`.
         @usableFromInline var device: UInt64
@@ -43,15 +43,16 @@ public final class DrainTally {
     }
 
     /// The table itself, at a fixed address for the tally's lifetime: the per-event path
-    /// reaches it through a raw pointer (libbpf's callback context), not through the class.
+    /// reaches it through a raw pointer (`context`), not through the class.
     @usableFromInline
     struct Table {
         @usableFromInline var slots: UnsafeMutablePointer<Slot>
         /// Slot count - 1 (the slot count is a power of two).
         @usableFromInline var mask: Int
-        /// Used slots: distinct sites since the last flush.
+        /// Used slots: distinct sites since the tally was last emptied.
         @usableFromInline var used: Int
         @usableFromInline var events: UInt64
+        @usableFromInline var overflowEvents: UInt64
         @usableFromInline let seed: UInt64
     }
 
@@ -59,14 +60,14 @@ public final class DrainTally {
     private let minimumSlots: Int
 
     /// `minimumSlots` (rounded up to a power of two, at least 16): the smallest table,
-    /// kept across flushes; it doubles when half full.
+    /// kept when the tally is emptied; it doubles when half full.
     public init(minimumSlots: Int = 4096) {
         var capacity = 16
         while capacity < minimumSlots { capacity *= 2 }
         self.minimumSlots = capacity
         table = .allocate(capacity: 1)
         table.initialize(to: Table(slots: Self.allocate(capacity), mask: capacity - 1, used: 0, events: 0,
-                                   seed: countingSeed))
+                                   overflowEvents: 0, seed: countingSeed))
     }
 
     deinit {
@@ -76,33 +77,45 @@ public final class DrainTally {
     }
 
     /// The context for `record(into:...)`: valid while this tally exists, which its owner
-    /// guarantees for as long as anything (a ring buffer callback) may use it.
+    /// (the consumer thread reading the rings) guarantees while it records.
     public var context: UnsafeMutableRawPointer { UnsafeMutableRawPointer(table) }
 
-    /// Ring events recorded since the last flush.
+    /// Ring events recorded since the tally was last emptied.
     public var events: UInt64 { table.pointee.events }
-    /// Distinct sites recorded since the last flush.
+    /// Drops recorded through `recordOverflow` since then.
+    public var overflowEvents: UInt64 { table.pointee.overflowEvents }
+    /// Distinct sites recorded since then.
     public var count: Int { table.pointee.used }
-    public var isEmpty: Bool { count == 0 && events == 0 }
+    public var isEmpty: Bool { count == 0 && events == 0 && overflowEvents == 0 }
     /// Slots currently allocated (a power of two).
     public var capacity: Int { table.pointee.mask + 1 }
 
     /// One ring event, as the BPF program wrote it: `status` is its `enum dl_status`
-    /// (0 customer `id`, 1 none, anything else invalid; `id` is ignored unless 0).
+    /// (`id` is read only with `DL_STATUS_CUSTOMER`; a value the program never writes
+    /// counts as invalid).
     public func record(status: UInt8, id: UInt64, reason: UInt32, location: UInt64,
                        ifindex: UInt32, netnsInode: UInt32, length: UInt32) {
         Self.record(into: context, status: status, id: id, reason: reason, location: location,
                     ifindex: ifindex, netnsInode: netnsInode, length: length)
     }
 
-    /// `record` for the ring buffer callback: `context` is a tally's `context`. No
+    /// One event, decoded (tools and tests).
+    public func record(_ event: DropEvent) {
+        let (status, id) = event.customer.encoded
+        Self.record(into: context, status: status, id: id, reason: event.reason, location: event.location,
+                    ifindex: event.ifindex, netnsInode: event.netnsInode, length: event.length)
+    }
+
+    /// `record` for the consumer's drain loop: `context` is a tally's `context`. No
     /// reference counting, no exclusivity or uniqueness checks: a few loads, a hash, a probe.
     @inlinable @inline(__always)
     public static func record(into context: UnsafeMutableRawPointer, status: UInt8, id: UInt64, reason: UInt32,
                               location: UInt64, ifindex: UInt32, netnsInode: UInt32, length: UInt32) {
+        // Invariant: `context` points at the live `Table` of a tally its caller owns.
         let table = context.assumingMemoryBound(to: Table.self)
-        let customer = status == 0 ? id : 0
-        let kindReason = UInt64(reason) | (UInt64(Swift.min(status, 2)) &+ 1) << 32
+        let known = status <= DropCustomer.invalidStatus
+        let customer = status == DropCustomer.customerStatus ? id : 0
+        let kindReason = UInt64(reason) | (UInt64(known ? status : DropCustomer.invalidStatus) &+ 1) << 32
         add(table, customer: customer, location: location, kindReason: kindReason,
             device: UInt64(ifindex) | UInt64(netnsInode) << 32, drops: 1, bytes: UInt64(length))
         table.pointee.events &+= 1
@@ -115,7 +128,31 @@ public final class DrainTally {
                  device: key.device, drops: count.drops, bytes: count.bytes)
     }
 
-    /// The counts of `site` since the last flush.
+    /// Drops that only reached user space as fallback-map deltas (see `FallbackFolder`):
+    /// their location and device are unknown.
+    public func recordOverflow(_ key: DropKey, _ count: DropCount) {
+        add(DropSite(customer: key.customer, reason: key.reason), count)
+        table.pointee.overflowEvents &+= count.drops
+    }
+
+    /// Every site with its counts, in no particular order.
+    public func forEach(_ body: (DropSite, DropCount) throws -> Void) rethrows {
+        let t = table.pointee
+        guard t.used > 0 else { return }
+        for index in 0 ... t.mask where t.slots[index].kindReason != 0 {
+            let slot = t.slots[index]
+            try body(Self.site(slot), DropCount(drops: slot.drops, bytes: slot.bytes))
+        }
+    }
+
+    /// The counts per (customer, reason).
+    public var counters: DropCounters {
+        var counters = DropCounters()
+        forEach { site, count in counters.add(site.key, count) }
+        return counters
+    }
+
+    /// The counts of `site` since the tally was last emptied.
     public subscript(site: DropSite) -> DropCount? {
         let (customer, kindReason, device) = Self.pack(site)
         let t = table.pointee
@@ -131,18 +168,10 @@ public final class DrainTally {
         }
     }
 
-    /// Moves every count and the event tally into `batch` and empties this table.
-    /// The table keeps its size unless it is far larger than this drain needed.
-    public func flush(into batch: inout DropBatch) {
+    /// Empties the tally. The table keeps its size unless it is far larger than the
+    /// last publish needed.
+    public func removeAll() {
         let t = table.pointee
-        if t.used > 0 {
-            batch.sites.reserveCapacity(batch.sites.count + t.used)
-            for index in 0 ... t.mask where t.slots[index].kindReason != 0 {
-                let slot = t.slots[index]
-                batch.sites.add(Self.site(slot), DropCount(drops: slot.drops, bytes: slot.bytes))
-            }
-        }
-        batch.events &+= t.events
         let needed = Swift.max(minimumSlots, t.used * 4)
         if t.mask + 1 > needed * 4 {
             // A burst of distinct sites (forged customer IDs) is over: give the memory back.
@@ -156,6 +185,7 @@ public final class DrainTally {
         }
         table.pointee.used = 0
         table.pointee.events = 0
+        table.pointee.overflowEvents = 0
     }
 
     // MARK: Table
@@ -222,22 +252,13 @@ public final class DrainTally {
 
     /// A site's key words but its location (see `Slot`).
     private static func pack(_ site: DropSite) -> (customer: UInt64, kindReason: UInt64, device: UInt64) {
-        let (customer, kind): (UInt64, UInt64) = switch site.customer {
-        case .id(let id): (id, 1)
-        case .none: (0, 2)
-        case .invalid: (0, 3)
-        case .other: (0, 4)
-        }
-        return (customer, UInt64(site.reason) | kind << 32, UInt64(site.ifindex) | UInt64(site.netnsInode) << 32)
+        let (status, id) = site.customer.encoded
+        return (id, UInt64(site.reason) | (UInt64(status) + 1) << 32, UInt64(site.ifindex) | UInt64(site.netnsInode) << 32)
     }
 
     private static func site(_ slot: Slot) -> DropSite {
-        let customer: DropCustomer = switch slot.kindReason >> 32 {
-        case 1: .id(slot.customer)
-        case 2: .none
-        case 3: .invalid
-        default: .other
-        }
+        // Only `pack` and `record` fill slots, with a known status + 1.
+        let customer = DropCustomer(status: UInt8(truncatingIfNeeded: (slot.kindReason >> 32) - 1), id: slot.customer)!
         return DropSite(customer: customer, reason: UInt32(truncatingIfNeeded: slot.kindReason),
                         location: slot.location, ifindex: UInt32(truncatingIfNeeded: slot.device),
                         netnsInode: UInt32(truncatingIfNeeded: slot.device >> 32))

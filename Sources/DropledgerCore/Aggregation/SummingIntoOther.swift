@@ -4,7 +4,7 @@ extension CountTable where Key == DropKey {
     /// reason. `none`, `invalid` and `other` are always kept. Totals per reason stay exact.
     ///
     /// Bounds memory when forged metadata carries millions of IDs (`DropLedger`).
-    public func foldingCustomers(keeping limit: Int, protected: Set<UInt64> = []) -> (counters: DropCounters, folded: Int) {
+    public func summingIntoOther(keeping limit: Int, protected: Set<UInt64> = []) -> (counters: DropCounters, summed: Int) {
         var perCustomer: [UInt64: UInt64] = [:]
         for (key, count) in self {
             if case .id(let id) = key.customer { perCustomer[id, default: 0] &+= count.drops }
@@ -12,15 +12,15 @@ extension CountTable where Key == DropKey {
         guard perCustomer.count > limit else { return (self, 0) }
         let kept = Set(perCustomer.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit).map(\.key))
             .union(protected.filter { perCustomer[$0] != nil })
-        var folded = DropCounters()
-        folded.reserveCapacity(limit * 4)
+        var summed = DropCounters()
+        summed.reserveCapacity(limit * 4)
         for (key, count) in self {
             if case .id(let id) = key.customer, !kept.contains(id) {
-                folded.add(DropKey(customer: .other, reason: key.reason), count)
+                summed.add(DropKey(customer: .other, reason: key.reason), count)
             } else {
-                folded.add(key, count)
+                summed.add(key, count)
             }
         }
-        return (folded, perCustomer.count - kept.count)
+        return (summed, perCustomer.count - kept.count)
     }
 }
