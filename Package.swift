@@ -39,9 +39,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], swiftSettings: perEventCode),
+        // The demo lab (`dropledger demo`): namespaces, the system's network tools, real traffic.
+        .target(name: "DropledgerDemo", dependencies: ["DropledgerRuntime", "CLinux"]),
 
         .executableTarget(name: "dropledger", dependencies: [
-            "DropledgerRuntime", "DropledgerCore",
+            "DropledgerRuntime", "DropledgerCore", "DropledgerDemo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
