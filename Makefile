@@ -26,7 +26,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(BPF_WARNINGS) -I/
 BPF_ARM64_OUT := .build/bpf-arm64
 BPF_ARM64_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_arm64 $(BPF_WARNINGS) -I/usr/aarch64-linux-gnu/include -Ibpf
 # Debian packages the build, the tests and the demo need (installed only if missing).
-DEB_PACKAGES := $(shell cat deps/debian-packages.txt tests/kernels/deps.txt | grep -v '^\#' | sort -u)
+DEB_PACKAGES := $(shell cat deps/debian-packages.txt Tests/kernels/deps.txt | grep -v '^\#' | sort -u)
 # What the kernel matrix copies into each guest: the same binaries the build made.
 MATRIX_FILES := $(CURDIR)/.build/release/dropledger $(CURDIR)/.build/release/dropledger-inject \
 	/usr/sbin/ip /usr/sbin/nft /usr/bin/nstat /usr/bin/nsenter
@@ -68,7 +68,7 @@ bpf-arm64: $(BPF_PROGRAMS:%=$(BPF_ARM64_OUT)/%.bpf.o)
 # The rings' ordering per architecture (bpf/event_ring.h): arm64 publishes with an
 # atomic exchange, and an architecture nobody checked fails to build.
 test-bpf-ordering: bpf bpf-arm64
-	CLANG=$(CLANG) tests/bpf-ordering.sh $(BPF_OUT)/dropledger.bpf.o.full $(BPF_ARM64_OUT)/dropledger.bpf.o
+	CLANG=$(CLANG) Tests/bpf-ordering.sh $(BPF_OUT)/dropledger.bpf.o.full $(BPF_ARM64_OUT)/dropledger.bpf.o
 
 build: bpf
 	swift build $(SWIFT_FLAGS)
@@ -105,8 +105,8 @@ fuzz: $(FUZZ_OUT)/metadata-fuzz
 		exit $${PIPESTATUS[0]}
 
 test-kernels: deps build
-	sed '2i export DL_BIN_DIR=$(CURDIR)/.build/release' tests/kernels/pipeline-scenario.sh > .build/pipeline-scenario.sh
-	tests/kernels/matrix.sh -s .build/pipeline-scenario.sh -m "veth nf_tables" $(MATRIX_FILES:%=-f %)
+	sed '2i export DL_BIN_DIR=$(CURDIR)/.build/release' Tests/kernels/pipeline-scenario.sh > .build/pipeline-scenario.sh
+	Tests/kernels/matrix.sh -s .build/pipeline-scenario.sh -m "veth nf_tables" $(MATRIX_FILES:%=-f %)
 
 # Benchmark (issue 6), not part of `make test`: reference BPF programs (bpf/bench/), their
 # skeletons and the C tools built from them live under .build/bench; bench/run.sh writes

@@ -42,15 +42,22 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], swiftSettings: perEventCode),
+        // The demo lab (`dropledger demo`): namespaces, the system's network tools, real traffic.
+        .target(name: "DropledgerDemo", dependencies: ["DropledgerRuntime", "CLinux"]),
+        // Test only: the kernel program's metadata verdict on chosen bytes (`dropledger-inject parse-check`).
+        .target(name: "DropledgerTesting", dependencies: [
+            "DropledgerRuntime", "DropledgerCore", "CBPFPrograms",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
 
         .executableTarget(name: "dropledger", dependencies: [
-            "DropledgerRuntime", "DropledgerCore",
+            "DropledgerRuntime", "DropledgerCore", "DropledgerDemo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Test and benchmark traffic: injects frames carrying chosen metadata (BPF_PROG_TEST_RUN live frames).
         .executableTarget(name: "dropledger-inject", dependencies: [
-            "DropledgerRuntime", "DropledgerCore",
+            "DropledgerRuntime", "DropledgerCore", "DropledgerTesting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `make bench` (issue 6): consumer capacity, scrape rendering and memory, in process.

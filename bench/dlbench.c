@@ -331,7 +331,7 @@ static void *drain(void *arg)
 
 	pin(l->cpu);
 	while (l->t.events < l->expected) {
-		/* As dl_cursor_load_head/dl_cursor_store_tail (CBPFPrograms.h): the head read
+		/* As dl_cursor_load_head/dl_cursor_store_tail (CBPFPrograms' dl_ring_cursor.h): the head read
 		 * before the events behind it, the tail published after they were read. */
 		uint64_t head = __atomic_load_n(&l->cursor->head, __ATOMIC_ACQUIRE), tail = l->cursor->tail;
 

@@ -2,7 +2,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "CBPFPrograms.h"
+#include "dl_parse_check.h"
 #include "generated/parse_check.skel.h"
 
 struct parse_check_bpf *dl_parse_check_open_and_load(uint8_t customer_tlv_type)

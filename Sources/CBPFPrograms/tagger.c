@@ -1,6 +1,6 @@
 #include <errno.h>
 #include <bpf/libbpf.h>
-#include "CBPFPrograms.h"
+#include "dl_tagger.h"
 #include "generated/tagger.skel.h"
 
 struct tagger_bpf *dl_tagger_open(const struct dl_tagger_config *config)

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
-#include "CLinux.h"
+#include "dl_mounts.h"
 
 int dl_filesystem_type(const char *path, uint64_t *type)
 {

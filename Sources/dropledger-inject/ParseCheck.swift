@@ -1,6 +1,6 @@
 import ArgumentParser
 import DropledgerCore
-import DropledgerRuntime
+import DropledgerTesting
 import Glibc
 
 /// `dropledger-inject parse-check`: the kfree_skb program's verdict on each metadata

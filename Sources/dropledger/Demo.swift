@@ -1,5 +1,6 @@
 import ArgumentParser
 import DropledgerCore
+import DropledgerDemo
 import DropledgerRuntime
 import Glibc
 import Logging

@@ -1,4 +1,5 @@
 import DropledgerCore
+import DropledgerDemo
 import DropledgerRuntime
 import Logging
 

@@ -3,11 +3,11 @@ import Testing
 
 /// dropledger on a host where nothing is mounted at /sys/fs/bpf (a fresh Debian machine,
 /// a container, a CI runner): `tag` and `demo` mount a BPF filesystem themselves and
-/// say so. Each runs in a private mount namespace of its own (`tests/fresh-host.sh`),
+/// say so. Each runs in a private mount namespace of its own (`Tests/fresh-host.sh`),
 /// whatever the machine running the tests has mounted.
 @Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct FreshHostTests {
-    static var freshHost: String { Binaries.packageRoot.appendingPathComponent("tests/fresh-host.sh").path }
+    static var freshHost: String { Binaries.packageRoot.appendingPathComponent("Tests/fresh-host.sh").path }
 
     static func filesystemType() throws -> String {
         try Command.run(["stat", "-f", "-c", "%T", "/sys/fs/bpf"]).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -3,10 +3,10 @@ import Glibc
 import SystemPackage
 
 /// Turns a missing kernel feature into one line that says what is missing and what is needed.
-enum KernelSupport {
+package enum KernelSupport {
     static let minimum = "Linux 6.1 with BTF (CONFIG_DEBUG_INFO_BTF=y)"
 
-    static func requireBTF() throws {
+    package static func requireBTF() throws {
         if access("/sys/kernel/btf/vmlinux", R_OK) != 0 {
             throw RuntimeError("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing)",
                                hint: "dropledger needs \(minimum)")

@@ -25,7 +25,7 @@ public enum NetworkNamespace {
         return try result.withLock { $0! }.get()
     }
 
-    static func enter(_ name: String) throws {
+    package static func enter(_ name: String) throws {
         try enter(path: "/run/netns/\(name)")
     }
 

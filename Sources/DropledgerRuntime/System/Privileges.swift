@@ -4,7 +4,7 @@ import Glibc
 /// What to tell a user whose kernel refused an operation for lack of privilege,
 /// and the capabilities the exporter keeps once it runs.
 public enum Privileges {
-    static let hint = "Run dropledger as root, or grant it CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_RESOURCE"
+    package static let hint = "Run dropledger as root, or grant it CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_RESOURCE"
 
     static var isRoot: Bool { geteuid() == 0 }
 

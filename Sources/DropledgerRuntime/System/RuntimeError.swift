@@ -14,7 +14,7 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Builds an error from a libbpf-style return value (`-errno`) or the C `errno`.
-    static func libbpf(_ operation: String, returned code: Int32, hint: String? = nil) -> RuntimeError {
+    package static func libbpf(_ operation: String, returned code: Int32, hint: String? = nil) -> RuntimeError {
         RuntimeError(operation, errno: Errno(rawValue: code < 0 ? -code : Glibc.errno), hint: hint)
     }
 

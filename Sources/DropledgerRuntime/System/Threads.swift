@@ -2,8 +2,8 @@ import Glibc
 
 /// A plain OS thread for the loops that must not share a cooperative pool
 /// (the ring consumer blocks in epoll; traffic threads move into namespaces).
-enum Threads {
-    static func start(_ body: @escaping @Sendable () -> Void) throws -> pthread_t {
+package enum Threads {
+    package static func start(_ body: @escaping @Sendable () -> Void) throws -> pthread_t {
         let box = Unmanaged.passRetained(Body(body))
         var handle = pthread_t()
         let err = pthread_create(&handle, nil, { raw in

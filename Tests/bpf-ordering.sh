@@ -3,7 +3,7 @@
 # compiled objects: every kfree_skb program built for arm64 publishes with an atomic
 # exchange (a release there), the x86 ones with a plain store (already a release under
 # TSO), and an architecture nobody checked fails to build, in the Makefile and in the header.
-# Usage: tests/bpf-ordering.sh X86_OBJECT ARM64_OBJECT
+# Usage: Tests/bpf-ordering.sh X86_OBJECT ARM64_OBJECT
 set -euo pipefail
 cd "$(dirname "$0")/.."
 x86=$1 arm64=$2

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for tests/kernels/*.sh (sourced, not executed).
+# Shared helpers for Tests/kernels/*.sh (sourced, not executed).
 # Paths default to the repo's gitignored .cache/ so CI and developers share a layout.
 DL_KERNELS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DL_REPO_ROOT=$(cd "$DL_KERNELS_DIR/../.." && pwd)

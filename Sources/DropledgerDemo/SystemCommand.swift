@@ -1,4 +1,5 @@
 import CLinux
+import DropledgerRuntime
 import Glibc
 
 /// Runs the system's network tools (ip, nft, ethtool) for the demo lab.

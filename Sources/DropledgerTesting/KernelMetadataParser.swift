@@ -1,5 +1,6 @@
 import CBPFPrograms
 import DropledgerCore
+import DropledgerRuntime
 import Glibc
 import SystemPackage
 

@@ -1,3 +1,4 @@
+import DropledgerRuntime
 import Glibc
 import Synchronization
 

@@ -1,3 +1,5 @@
+import DropledgerRuntime
+
 /// A small network of namespaces: clients on a shared L2 segment ("wan") reach
 /// an edge host through its uplink, where the tagger marks each packet with the
 /// customer owning its destination prefix. Everything lives in namespaces the

@@ -1,14 +1,10 @@
-#define _GNU_SOURCE
+/* The kfree_skb reader's skeleton (bpf/dropledger.bpf.c): configuration, load, attach. */
 #include <errno.h>
 #include <stdlib.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "CBPFPrograms.h"
+#include "dl_reader.h"
 #include "generated/dropledger.skel.h"
-#include "generated/inject.skel.h"
 
 struct dropledger_bpf *dl_reader_open(const struct dl_reader_config *config)
 {
@@ -91,44 +87,4 @@ int dl_reader_read_config(int rodata_fd, struct dl_reader_config *config)
 	}
 	free(rodata);
 	return err;
-}
-
-struct inject_bpf *dl_inject_open_and_load(void) { return inject_bpf__open_and_load(); }
-int dl_inject_prog_fd(struct inject_bpf *skel) { return bpf_program__fd(skel->progs.inject_meta); }
-uint64_t dl_inject_refused(struct inject_bpf *skel) { return __atomic_load_n(&skel->bss->refused, __ATOMIC_RELAXED); }
-void dl_inject_destroy(struct inject_bpf *skel) { inject_bpf__destroy(skel); }
-
-int dl_inject_set_meta(struct inject_bpf *skel, const uint8_t *bytes, uint32_t len)
-{
-	if (len > sizeof(skel->bss->meta) || len % 4)
-		return -EINVAL;
-	memcpy(skel->bss->meta, bytes, len);
-	skel->bss->meta_len = len;
-	return 0;
-}
-
-static dl_libbpf_log_fn log_fn;
-
-static int print_to_swift(enum libbpf_print_level level, const char *format, va_list args)
-{
-	char *buf, *line, *next;
-
-	/* Verifier logs arrive as one long message: split them into lines. */
-	if (!log_fn || vasprintf(&buf, format, args) < 0)
-		return 0;
-	for (line = buf; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (*line)
-			log_fn((int)level, line);
-	}
-	free(buf);
-	return 0;
-}
-
-void dl_libbpf_set_log(dl_libbpf_log_fn fn)
-{
-	log_fn = fn;
-	libbpf_set_print(print_to_swift);
 }
