@@ -1,11 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The ring consumer and the counters run once per dropped packet. Their state is
-/// owned by one thread, so the runtime's dynamic exclusivity checks only cost time
-/// there (measured with `make bench`, consumer capacity).
-let perEventCode: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
-
 let package = Package(
     name: "dropledger",
     platforms: [.macOS(.v15)],
@@ -25,7 +20,7 @@ let package = Package(
         // the shared header's types and constants.
         // The contract with the BPF programs (bpf/dropledger.h): types and constants only.
         .target(name: "CDropledgerABI"),
-        .target(name: "DropledgerCore", dependencies: ["CDropledgerABI"], swiftSettings: perEventCode),
+        .target(name: "DropledgerCore", dependencies: ["CDropledgerABI"]),
 
         // C glue, kept thin: libbpf, the embedded BPF skeletons, libmicrohttpd.
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf",
@@ -41,7 +36,7 @@ let package = Package(
             "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD", "CLinux", "CCurl", "CZlib",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
-        ], swiftSettings: perEventCode),
+        ]),
         // The demo lab (`dropledger demo`): namespaces, the system's network tools, real traffic.
         .target(name: "DropledgerDemo", dependencies: ["DropledgerRuntime", "CLinux"]),
         // Test only: the kernel program's metadata verdict on chosen bytes (`dropledger-inject parse-check`).
@@ -71,6 +66,8 @@ let package = Package(
         ],
                     resources: [.copy("Golden")]),
         // Root, real kernel: namespaces, injected frames, the built binaries. See Tests/IntegrationTests.
-        .testTarget(name: "IntegrationTests", dependencies: ["DropledgerCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "DropledgerCore", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
     ]
 )

@@ -49,21 +49,13 @@ int dl_caps_prepare(void)
 	return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
-int dl_caps_limit(uint64_t keep)
+/* Signals every other thread until a pass over the task list finds none left, and waits
+ * for their answers. 0, or -1 and errno (ETIMEDOUT: a thread that exists did not answer). */
+static int broadcast(int sig)
 {
 	static pid_t handled[DL_MAX_TASKS];
-	int handled_count = 0, sig = DL_CAPS_SIGNAL;
+	int handled_count = 0;
 	pid_t self = (pid_t)syscall(SYS_gettid), process = getpid();
-	struct sigaction action = {0}, previous;
-
-	broadcast_keep = keep;
-	broadcast_last = dl_caps_last();
-	atomic_store(&broadcast_failed, 0);
-	action.sa_handler = on_limit_signal;
-	action.sa_flags = SA_RESTART;
-	sigemptyset(&action.sa_mask);
-	if (sigaction(sig, &action, &previous) != 0)
-		return -1;
 
 	for (int pass = 0; pass < 100; pass++) {
 		DIR *dir = opendir("/proc/self/task");
@@ -90,7 +82,7 @@ int dl_caps_limit(uint64_t keep)
 		}
 		closedir(dir);
 		if (sent == 0)
-			break;
+			return 0;
 		/* Wait (up to 5 s) for every thread signalled in this pass. A thread that exited
 		 * meanwhile never answers: that is fine, it has nothing left to drop. */
 		for (int waited = 0; atomic_load(&broadcast_done) < sent && waited < 5000; waited++) {
@@ -110,6 +102,39 @@ int dl_caps_limit(uint64_t keep)
 			}
 		}
 	}
+	return 0;
+}
+
+int dl_caps_limit(uint64_t keep)
+{
+	int sig = DL_CAPS_SIGNAL, result, saved;
+	struct sigaction action = {0}, previous;
+
+	broadcast_keep = keep;
+	broadcast_last = dl_caps_last();
+	atomic_store(&broadcast_failed, 0);
+	action.sa_handler = on_limit_signal;
+	action.sa_flags = SA_RESTART;
+	sigemptyset(&action.sa_mask);
+	if (sigaction(sig, &action, &previous) != 0)
+		return -1;
+
+	result = broadcast(sig);
+	saved = errno;
+	if (result == 0 || saved != ETIMEDOUT) {
+		/* Every signalled thread answered: the handler is no longer needed. */
+		sigaction(sig, &previous, NULL);
+	} else {
+		/* A thread still owes an answer; its signal must not meet the default action
+		 * (termination) when it finally arrives. */
+		struct sigaction ignore = {0};
+
+		ignore.sa_handler = SIG_IGN;
+		sigaction(sig, &ignore, NULL);
+	}
+	errno = saved;
+	if (result != 0)
+		return -1;
 	if (atomic_load(&broadcast_failed) != 0) {
 		errno = EPERM;
 		return -1;

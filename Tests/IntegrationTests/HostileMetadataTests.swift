@@ -1,5 +1,6 @@
 import DropledgerCore
 import Foundation
+import PropertyBased
 import Testing
 
 /// Hostile metadata (issue 7): the kernel program and the Swift decoder must reach the
@@ -105,28 +106,17 @@ final class AreaFile {
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
-/// A small, seedable generator (SplitMix64), so a failing seed reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random and mutated metadata areas: well-formed ones as the tagger writes them (repeated
 /// and shadowed customer entries, flags, 16-byte values), the same with TL flipped, lengths
 /// made overlong or truncated, customer values of 0, 9 or 16 bytes, areas cut or grown,
 /// bytes flipped, and plain random bytes.
 struct AreaGenerator {
-    var rng: SplitMix64
+    /// Seedable (swift-property-based's xoshiro256), so a failing seed reproduces.
+    var rng: Xoshiro
     let customerType: UInt8
 
     init(seed: UInt64, customerType: UInt8) {
-        rng = SplitMix64(state: seed)
+        rng = Xoshiro(seed: (seed, 0x9e37_79b9_7f4a_7c15, ~seed, 1))
         self.customerType = customerType
     }
 

@@ -195,6 +195,8 @@ public final class DropTally {
                     device: UInt64, drops: UInt64, bytes: UInt64) {
         let slots = table.pointee.slots, mask = table.pointee.mask
         var index = Int(truncatingIfNeeded: hash(customer, location, kindReason, device, table.pointee.seed)) & mask
+        // Invariant: `index` is masked to the slot count, and the table is at most half
+        // full (`insert` grows it), so this pointer stays in bounds and the probe ends.
         while true {
             let slot = slots + index
             if slot.pointee.kindReason == kindReason && slot.pointee.customer == customer
