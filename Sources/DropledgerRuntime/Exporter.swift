@@ -71,7 +71,7 @@ public final class Exporter: Sendable {
                 logger.info("pinned the program and its maps in \(state.path): they stay attached across restarts")
             }
         }
-        consumer = try RingConsumer(reader: reader, ledger: ledger)
+        consumer = try RingConsumer(reader: reader, ledger: ledger, logger: logger)
         try consumer.start()
         // While injectors or softirqs keep a CPU busy, a normal-priority consumer thread can
         // wait longer than that CPU's ring takes to fill (bench/RESULTS.md): it preempts them

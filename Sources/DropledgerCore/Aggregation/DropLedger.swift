@@ -119,7 +119,7 @@ public final class DropLedger: Sendable {
     }
 
     /// Reads the per-customer detail (and the totals) under the lock: keep `body` short,
-    /// the consumer's merges wait meanwhile (it keeps counting into its batch).
+    /// the consumer's publishes wait meanwhile (it keeps counting into its tally).
     public func withActivity<T>(_ body: (borrowing ActivityTracker, borrowing LedgerSnapshot) throws -> T) rethrows -> T {
         try state.withLock { state in try body(state.activity, state.totals) }
     }
