@@ -34,6 +34,7 @@ struct sk_buff {
 	unsigned int len;
 	struct net_device *dev;
 	__u16 mac_header;
+	__u16 network_header;
 	unsigned int end;          /* an offset from head: NET_SKBUFF_DATA_USES_OFFSET on 64-bit */
 	unsigned char *head;
 };

@@ -18,6 +18,7 @@
 #include "kernel_types.h"
 #include <bpf/bpf_core_read.h>
 #include "metadata_parse.h"
+#include "area_recovery.h"
 
 /* Weak: on kernels without it, only the copy variant is loaded. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
@@ -27,6 +28,33 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 static __always_inline long mac_header_end(struct sk_buff *skb)
 {
 	return skb->mac_header == (__u16)~0U ? -1 : skb->mac_header;
+}
+
+/*
+ * The verdict read where the kernel says the area ends, checked against how the skb
+ * got there. An Ethernet frame as received has its network header 14 bytes after the
+ * MAC header (or none set yet). Anything else (a tunnel left the MAC header at an inner packet or an
+ * outer IP header) means the bytes before the MAC header are not the tagger's area
+ * but outer headers: they may even parse, and must not be read as a customer. There,
+ * and wherever the area does not parse as a customer entry, the area is looked for
+ * behind outer headers (area_recovery.h); only a valid one found there counts.
+ */
+static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, long end, __u32 m, __u8 status,
+				    const volatile __u8 *customer_type, __u64 *customer)
+{
+	__u16 network = skb->network_header;
+	bool ethernet = network == (__u16)~0U || network == end + 14;
+
+	int found;
+
+	if (status == DL_STATUS_CUSTOMER && ethernet)
+		return status;
+	found = recover_area(skb, end, m, customer_type, customer);
+	if (found == DL_RECOVERED_AREA)
+		return DL_STATUS_CUSTOMER;
+	if (found == DL_KERNEL_END_IS_FRAME)
+		return status;
+	return status == DL_STATUS_CUSTOMER ? DL_STATUS_INVALID : status;
 }
 
 static __always_inline __u8 classify_direct(struct sk_buff *skb, const volatile __u8 *customer_type, __u64 *customer)
@@ -46,7 +74,8 @@ static __always_inline __u8 classify_direct(struct sk_buff *skb, const volatile 
 		return DL_STATUS_INVALID;
 	/* btf_id 0: untrusted read-only memory of any size; loads past the area read
 	 * the packet that follows it (parse_customer never uses those bytes). */
-	return parse_customer(bpf_rdonly_cast(head + end - m, 0), m, customer_type, customer);
+	return checked(skb, head, end, m, parse_customer(bpf_rdonly_cast(head + end - m, 0), m, customer_type, customer),
+		       customer_type, customer);
 }
 
 static __always_inline __u8 classify_copy(struct sk_buff *skb, const volatile __u8 *customer_type, __u64 *customer)
@@ -71,7 +100,7 @@ static __always_inline __u8 classify_copy(struct sk_buff *skb, const volatile __
 		return DL_STATUS_INVALID;
 	if (bpf_probe_read_kernel(s->buf, m, head + end - m))
 		return DL_STATUS_INVALID;
-	return parse_customer(s->buf, m, customer_type, customer);
+	return checked(skb, head, end, m, parse_customer(s->buf, m, customer_type, customer), customer_type, customer);
 }
 
 #endif

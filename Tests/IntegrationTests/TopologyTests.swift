@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// Attribution across the kernel's paths (issue 15): tagged traffic that reaches its
+/// drop through a tunnel the host decapsulates is still counted for the customer its
+/// outer packet was tagged for, exactly, and never for another.
+///
+/// Each test builds two namespaces: a sender VTEP and a receiver VTEP joined by a veth
+/// underlay. dropledger's tagger runs on the receiver's underlay (XDP, before the
+/// tunnel), tagging by the outer destination address; the inner packets go to a
+/// closed UDP port and are dropped as NO_SOCKET after decapsulation.
+@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+struct TopologyTests {
+    /// Sender `s`, receiver `r`, underlay `u0` (receiver) / `u1` (sender) with IPv4
+    /// 10.215.0.1/.2 and IPv6 fd00:215::1/::2, a tunnel device on each side.
+    final class TunnelNetwork {
+        let receiver: String
+        let sender: String
+        var netnsPath: String { "/run/netns/\(receiver)" }
+
+        init(tag: String) throws {
+            let id = "\(getpid() % 100000)-\(tag)"
+            receiver = "dlu-\(id)-r"
+            sender = "dlu-\(id)-s"
+            do {
+                try setUp()
+            } catch {
+                tearDown()
+                throw error
+            }
+        }
+
+        deinit { tearDown() }
+
+        private func setUp() throws {
+            for ns in [receiver, sender] { try TestNetwork.addQuietNamespace(ns) }
+            try Command.run(["ip", "link", "add", "u0", "netns", receiver, "type", "veth", "peer", "name", "u1", "netns", sender])
+            for (ns, dev, v4, v6) in [(receiver, "u0", "10.215.0.1", "fd00:215::1"), (sender, "u1", "10.215.0.2", "fd00:215::2")] {
+                try script(ns, """
+                    sysctl -qw net.ipv6.conf.\(dev).disable_ipv6=0
+                    ip addr add \(v4)/24 dev \(dev)
+                    ip addr add \(v6)/64 dev \(dev) nodad
+                    ip link set \(dev) up
+                    """)
+            }
+            let receiverMAC = try mac(receiver, "u0"), senderMAC = try mac(sender, "u1")
+            try script(receiver, """
+                ip neigh replace 10.215.0.2 lladdr \(senderMAC) dev u0 nud permanent
+                ip neigh replace fd00:215::2 lladdr \(senderMAC) dev u0 nud permanent
+                """)
+            try script(sender, """
+                ip neigh replace 10.215.0.1 lladdr \(receiverMAC) dev u1 nud permanent
+                ip neigh replace fd00:215::1 lladdr \(receiverMAC) dev u1 nud permanent
+                """)
+        }
+
+        func mac(_ ns: String, _ dev: String) throws -> String {
+            try exec(ns, ["cat", "/sys/class/net/\(dev)/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// An Ethernet tunnel (`ip link add NAME type ...` arguments per side, e.g. VXLAN)
+        /// carrying `inner`.1 (receiver) and `inner`.2 (sender), with static neighbours.
+        func addEthernetTunnel(name: String, receiverArgs: [String], senderArgs: [String], inner: String) throws {
+            try exec(receiver, ["ip", "link", "add", name] + receiverArgs)
+            try exec(sender, ["ip", "link", "add", name] + senderArgs)
+            for (ns, host) in [(receiver, 1), (sender, 2)] {
+                try script(ns, "ip addr add \(inner).\(host)/24 dev \(name)\nip link set \(name) up")
+            }
+            let receiverMAC = try mac(receiver, name)
+            try exec(sender, ["ip", "neigh", "replace", "\(inner).1", "lladdr", receiverMAC, "dev", name, "nud", "permanent"])
+        }
+
+        @discardableResult
+        func exec(_ ns: String, _ arguments: [String]) throws -> String {
+            try Command.run(["ip", "netns", "exec", ns] + arguments)
+        }
+
+        func script(_ ns: String, _ text: String) throws {
+            try Command.run(["ip", "netns", "exec", ns, "bash", "-euc", text])
+        }
+
+        /// `dropledger tag` on the receiver's underlay (nsenter: the host's mount namespace).
+        func tag(_ prefixes: [String]) throws {
+            let result = try Command.capture(["nsenter", "--net=\(netnsPath)", Binaries.dropledger, "tag", "--interface", "u0"]
+                                             + prefixes.flatMap { ["--prefix", $0] })
+            guard result.status == 0 else { throw Command.Failure(command: ["dropledger", "tag"], status: result.status, output: result.stderr) }
+        }
+
+        /// `count` one-byte datagrams from the sender to `address:port`, each from a new socket.
+        func sendUDP(to address: String, port: UInt16, count: Int) throws {
+            try script(sender, "for ((i = 0; i < \(count); i++)); do printf x >/dev/udp/\(address)/\(port); done")
+        }
+
+        func tearDown() {
+            _ = try? Command.capture(["nsenter", "--net=\(netnsPath)", Binaries.dropledger, "untag", "--interface", "u0"])
+            for ns in [receiver, sender] { _ = try? Command.capture(["ip", "netns", "del", ns]) }
+            _ = try? Command.capture([Binaries.dropledger, "untag", "--interface", "u0"])
+        }
+    }
+
+    static let closedPort: UInt16 = 9
+
+    /// VXLAN over an IPv4 and an IPv6 underlay, decapsulated on the host: before the
+    /// recovery every one of these drops was read as `invalid` (the VXLAN header sits
+    /// where the area should be).
+    @Test func vxlanDecapsulatedDropsAreAttributed() throws {
+        let network = try TunnelNetwork(tag: "vx")
+        try network.addEthernetTunnel(
+            name: "vx4", receiverArgs: ["type", "vxlan", "id", "42", "local", "10.215.0.1", "remote", "10.215.0.2", "dstport", "4789", "dev", "u0"],
+            senderArgs: ["type", "vxlan", "id", "42", "local", "10.215.0.2", "remote", "10.215.0.1", "dstport", "4789", "dev", "u1"],
+            inner: "10.216.0")
+        try network.addEthernetTunnel(
+            name: "vx6", receiverArgs: ["type", "vxlan", "id", "43", "local", "fd00:215::1", "remote", "fd00:215::2", "dstport", "4790", "dev", "u0"],
+            senderArgs: ["type", "vxlan", "id", "43", "local", "fd00:215::2", "remote", "fd00:215::1", "dstport", "4790", "dev", "u1"],
+            inner: "10.217.0")
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath])
+        try network.tag(["10.215.0.1/32=7001", "fd00:215::1/128=7002"])
+        Thread.sleep(forTimeInterval: 0.5)
+        let baseline = try exporter.series()
+
+        try network.sendUDP(to: "10.216.0.1", port: Self.closedPort, count: 300)  // through VXLAN over IPv4
+        try network.sendUDP(to: "10.217.0.1", port: Self.closedPort, count: 200)  // through VXLAN over IPv6
+        try network.sendUDP(to: "10.215.0.1", port: Self.closedPort, count: 50)   // plain, on the underlay
+        let expected = ["7001/NO_SOCKET": UInt64(300 + 50), "7002/NO_SOCKET": 200]
+        let series = try exporter.settledSeries(expected: expected.merging(baseline, uniquingKeysWith: +),
+                                                keep: { $0.hasSuffix("/NO_SOCKET") })
+        #expect(series.filter { $0.key.hasPrefix("700") } == expected, "\(series)")
+        // Nothing read as another customer, and nothing left as invalid.
+        #expect(series.keys.allSatisfy { $0.hasPrefix("7001/") || $0.hasPrefix("7002/") || $0.hasPrefix("none/") },
+                "\(series)")
+    }
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Finding the metadata area again after the stack decapsulated the packet.
+ *
+ * The tagger writes the area just before the MAC header of the frame as it arrives.
+ * A tunnel device then pulls the outer headers and resets the MAC header to the inner
+ * frame (VXLAN, Geneve, GRETAP) or to the inner packet (GRE, IPIP, SIT), so the area
+ * no longer ends where the kernel says (head + mac_header): the outer headers lie
+ * between. Their bytes are still in the buffer, intact. Walking back from the
+ * kernel's end over outer headers, each validated field by field (the tunnel header,
+ * the outer UDP or GRE header, the outer IP header's version, length, protocol and
+ * checksum, the outer Ethernet type, up to two VLAN tags), finds the area where the
+ * tagger left it; anything that does not validate finds nothing, and the drop keeps
+ * the verdict read at the kernel's end (`none` or `invalid`, never a guess).
+ *
+ * Only drops whose area is not a valid customer entry where the kernel says it is
+ * pay for this: one copy of the bytes before that end, and the checks.
+ */
+#ifndef DL_AREA_RECOVERY_H
+#define DL_AREA_RECOVERY_H
+
+#include "kernel_types.h"
+#include <bpf/bpf_core_read.h>
+#include "metadata_parse.h"
+
+/* Bytes copied from before the kernel's end of the area: the largest area (252)
+ * behind the largest outer stack walked (Ethernet, two VLAN tags, IPv6, UDP, Geneve
+ * without options: 86); and after it, enough for an outer IP header. */
+#define DL_WINDOW 352
+#define DL_AFTER 64
+
+/*
+ * The window, in a map value rather than on the stack (older verifiers reject
+ * variable-offset stack reads). Indexes are masked to 10 bits, so the slack past the
+ * window keeps every masked load, and parse_customer's 266 bytes from an area's
+ * start, in bounds.
+ */
+struct window {
+	__u8 b[1024 + 16];
+	__u64 customer;   /* what dl_recover_area found */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct window);
+} windows SEC(".maps");
+
+/* An index the verifier can bound whatever it lost about the arithmetic before. */
+static __always_inline __u32 idx(__u32 x)
+{
+	asm volatile("%0 &= 0x3ff" : "+r"(x));
+	return x;
+}
+
+/* The same for a byte count up to 511 (clang drops a plain mask it can prove redundant,
+ * and older verifiers lose the bound it proved). */
+static __always_inline __u32 bytes9(__u32 x)
+{
+	asm volatile("%0 &= 0x1ff" : "+r"(x));
+	return x;
+}
+
+static __always_inline __u32 be16_at(const __u8 *w, __u32 i)
+{
+	return (__u32)w[idx(i)] << 8 | w[idx(i + 1)];
+}
+
+#define DL_ETH_IP 0x0800
+#define DL_ETH_IPV6 0x86dd
+#define DL_ETH_TEB 0x6558 /* transparent Ethernet bridging: an Ethernet frame inside */
+#define DL_ETH_VLAN 0x8100
+#define DL_ETH_QINQ 0x88a8
+#define DL_ANY_PROTO 0x100
+
+/*
+ * An IPv4 header without options, or an IPv6 header, that ends at `end` in `w`,
+ * carries `proto` and says its payload is `payload` bytes (0: any). Returns where it
+ * starts and its Ethernet type, or 0 (no header can start at 0: the area precedes it).
+ */
+static __always_inline __u32 outer_ip_ending_at(const __u8 *w, __u32 end, __u32 proto, __u32 payload, __u32 *type)
+{
+	if (end >= 20 && w[idx(end - 20)] == 0x45 && (proto == DL_ANY_PROTO || w[idx(end - 11)] == proto) &&
+	    (payload == 0 || be16_at(w, end - 18) == 20 + payload) &&
+	    (be16_at(w, end - 14) & 0x3fff) == 0) { /* not a fragment */
+		__u32 s = end - 20, sum = 0;
+
+		for (__u32 i = 0; i < 20; i += 2)
+			sum += be16_at(w, s + i);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		if (sum == 0xffff) {
+			*type = DL_ETH_IP;
+			return s;
+		}
+	}
+	if (end >= 40 && (w[idx(end - 40)] >> 4) == 6 && (proto == DL_ANY_PROTO || w[idx(end - 34)] == proto) &&
+	    (payload == 0 || be16_at(w, end - 36) == payload)) {
+		*type = DL_ETH_IPV6;
+		return end - 40;
+	}
+	return 0;
+}
+
+/*
+ * The outer Ethernet header, with up to two VLAN tags, that ends at `ip` and carries
+ * `type`: where the area must end. 0 if there is none.
+ */
+static __always_inline __u32 outer_ethernet_ending_at(const __u8 *w, __u32 ip, __u32 type)
+{
+	if (ip < 14 || be16_at(w, ip - 2) != type)
+		return 0;
+	if (ip >= 18 && (be16_at(w, ip - 6) == DL_ETH_VLAN || be16_at(w, ip - 6) == DL_ETH_QINQ)) {
+		if (ip >= 22 && (be16_at(w, ip - 10) == DL_ETH_VLAN || be16_at(w, ip - 10) == DL_ETH_QINQ))
+			return ip - 22;
+		return ip - 18;
+	}
+	return ip - 14;
+}
+
+/*
+ * Where the outer Ethernet header of a tunnelled packet starts in `w`, walking back
+ * from `x` (the kernel's end of the area: the inner frame or packet). 0 if the bytes
+ * before `x` are not a tunnel's outer headers.
+ */
+static __always_inline __u32 outer_frame_start(const __u8 *w, __u32 x)
+{
+	__u32 type, ip, g;
+
+	/* VXLAN (flags with I set, reserved bytes zero) or Geneve without options
+	 * (version 0, no option words, Ethernet inside), then UDP. */
+	if (x >= 16) {
+		__u32 t = x - 8, u = x - 16;
+		bool vxlan = (w[idx(t)] & 0x08) && w[idx(t + 3)] == 0 && w[idx(t + 7)] == 0;
+		bool geneve = w[idx(t)] == 0 && be16_at(w, t + 2) == DL_ETH_TEB;
+		__u32 udp_len = be16_at(w, u + 4);
+
+		if ((vxlan || geneve) && udp_len >= 16 + 14) {
+			ip = outer_ip_ending_at(w, u, 17, udp_len, &type);
+			if (ip)
+				return outer_ethernet_ending_at(w, ip, type);
+		}
+	}
+	/* GRE (version 0, no routing; checksum, key and sequence words as its flags say),
+	 * carrying Ethernet (GRETAP) or IP. */
+	for (__u32 words = 1; words <= 4; words++) {
+		if (x < 4 * words)
+			break;
+		g = x - 4 * words;
+		__u32 flags = w[idx(g)], proto = be16_at(w, g + 2);
+
+		if ((flags & 0x4f) || (w[idx(g + 1)] & 0x07) ||
+		    1 + !!(flags & 0x80) + !!(flags & 0x20) + !!(flags & 0x10) != words)
+			continue;
+		if (proto != DL_ETH_TEB && proto != DL_ETH_IP && proto != DL_ETH_IPV6)
+			continue;
+		ip = outer_ip_ending_at(w, g, 47, 0, &type);
+		if (ip)
+			return outer_ethernet_ending_at(w, ip, type);
+	}
+	/* IPIP, SIT and IPv6 tunnels: an outer IP header right before the inner one. */
+	ip = outer_ip_ending_at(w, x, 4, 0, &type);
+	if (!ip)
+		ip = outer_ip_ending_at(w, x, 41, 0, &type);
+	if (ip)
+		return outer_ethernet_ending_at(w, ip, type);
+	/* A tunnel that left the MAC header at the outer IP header (GRE devices pop it
+	 * there): the outer header starts at `x`, its Ethernet header before it. */
+	for (__u32 proto = 0; proto < 3; proto++) {
+		__u32 want = proto == 0 ? 47 : proto == 1 ? 4 : 41;
+
+		ip = outer_ip_ending_at(w, x + 20, want, 0, &type);
+		if (ip != x)
+			ip = outer_ip_ending_at(w, x + 40, want, 0, &type);
+		if (ip == x)
+			return outer_ethernet_ending_at(w, x, type);
+	}
+	return 0;
+}
+
+/* What dl_recover_area found. */
+enum dl_recovery {
+	DL_RECOVERED_NOTHING = 0,
+	DL_RECOVERED_AREA = 1,      /* a valid customer entry behind outer headers */
+	DL_KERNEL_END_IS_FRAME = 2, /* the kernel's end is where an Ethernet frame with an IP
+				     * header starts: the area there is the tagger's (a tunnel
+				     * that left the MAC header at the outer frame, as IPIP does) */
+};
+
+/*
+ * Looks for the area of `m` bytes before the outer headers of a decapsulated packet
+ * whose kernel's end of the area is `end` (an address): DL_RECOVERED_AREA and the ID
+ * in `w->customer` when a valid customer entry is found there.
+ *
+ * A global function: the verifier checks it once, on its own, rather than once for
+ * every path of the caller that reaches it (inlined, the walk's branches times the
+ * TLV parser's loop outgrew the verifier's budget).
+ */
+__noinline int dl_recover_area(struct window *w, __u64 end, __u32 n, __u32 m, __u32 customer_type)
+{
+	__u8 type = customer_type;
+	__u32 e;
+
+	if (!w || n < 14 + 20 + 4 || n > DL_WINDOW || m > DL_META_MAX)
+		return DL_RECOVERED_NOTHING;
+	/* The bytes after `end` are the packet's (or the tail room's): read, and trusted
+	 * only as far as the header checks go. */
+	if (bpf_probe_read_kernel(w->b, bytes9(n) + DL_AFTER, (void *)(end - n)))
+		return DL_RECOVERED_NOTHING;
+	e = outer_frame_start(w->b, n);
+	if (e >= m && e <= n &&
+	    parse_customer(w->b + bytes9(e - m), m, (const volatile __u8 *)&type, &w->customer) == DL_STATUS_CUSTOMER)
+		return DL_RECOVERED_AREA;
+	{
+		__u32 ip_type, eth_type = be16_at(w->b, n + 12);
+
+		if ((eth_type == DL_ETH_IP && outer_ip_ending_at(w->b, n + 14 + 20, DL_ANY_PROTO, 0, &ip_type) == n + 14) ||
+		    (eth_type == DL_ETH_IPV6 && outer_ip_ending_at(w->b, n + 14 + 40, DL_ANY_PROTO, 0, &ip_type) == n + 14))
+			return DL_KERNEL_END_IS_FRAME;
+	}
+	return DL_RECOVERED_NOTHING;
+}
+
+/* The caller's side: `end` as an offset from `skb->head`. */
+static __always_inline int recover_area(struct sk_buff *skb, long end, __u32 m, const volatile __u8 *customer_type,
+					__u64 *customer)
+{
+	int found;
+
+	__u32 zero = 0;
+	struct window *w = bpf_map_lookup_elem(&windows, &zero);
+	__u64 head = 0;
+
+	/* A copy, not a load: the head as a plain number, which a global function may take
+	 * (a pointer loaded from the skb may not be passed to one). */
+	if (!w || end < 0 || bpf_core_read(&head, sizeof(head), &skb->head))
+		return DL_RECOVERED_NOTHING;
+	found = dl_recover_area(w, head + end, end < DL_WINDOW ? (__u32)end : DL_WINDOW, m, *customer_type);
+	if (found == DL_RECOVERED_AREA)
+		*customer = w->customer;
+	return found;
+}
+
+#endif
