@@ -19,10 +19,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // Pure logic: TLV decoding, reason table, aggregation, exposition. No C imports.
-        .target(name: "DropledgerCore", swiftSettings: perEventCode),
+        // Pure logic: TLV decoding, reason table, aggregation, exposition. No C imports
+        // (Yams, for the web config, is a Swift package with libyaml inside).
+        .target(name: "DropledgerCore", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: perEventCode),
 
         // C glue, kept thin: libbpf, the embedded BPF skeletons, libmicrohttpd.
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf",
