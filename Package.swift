@@ -65,6 +65,8 @@ let package = Package(
         ],
                     resources: [.copy("Golden")]),
         // Root, real kernel: namespaces, injected frames, the built binaries. See Tests/IntegrationTests.
-        .testTarget(name: "IntegrationTests", dependencies: ["DropledgerCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "DropledgerCore", .product(name: "Yams", package: "Yams"),
+        ]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Yams
 
 /// The repository's deployment files (dashboards/, deploy/).
 enum DeployFiles {
@@ -21,17 +22,27 @@ enum DeployFiles {
             .filter { $0.hasSuffix(suffix) }.sorted().map { folder + "/" + $0 }
     }
 
-    /// Every YAML document of the files, parsed by Debian's python3-yaml and handed over as JSON.
+    /// Every YAML document of the files (empty ones left out), parsed by Yams into the
+    /// shapes JSONSerialization gives: `[String: Any]`, `[Any]`, String, Int, Double, Bool.
     static func yamlDocuments(_ relatives: [String]) throws -> [Any] {
-        let script = """
-            import json, sys, yaml
-            docs = [d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f)) if d is not None]
-            print(json.dumps(docs))
-            """
-        // Debian's interpreter, which has python3-yaml, rather than whatever python3 is first on PATH.
-        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
-        let output = try Command.run([python, "-c", script] + relatives.map(path))
-        return try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [Any] ?? []
+        var documents: [Any] = []
+        for relative in relatives {
+            let parser = try Parser(yaml: try text(relative))
+            while let document = try parser.nextRoot() {
+                if !(document.any is NSNull) { documents.append(plain(document)) }
+            }
+        }
+        return documents
+    }
+
+    private static func plain(_ node: Node) -> Any {
+        switch node {
+        case .mapping(let mapping):
+            // Yams refuses a mapping with a key twice.
+            Dictionary(uniqueKeysWithValues: mapping.map { ($0.key.string ?? "\($0.key.any)", plain($0.value)) })
+        case .sequence(let sequence): sequence.map(plain)
+        case .scalar, .alias: node.any
+        }
     }
 }
 
