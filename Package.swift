@@ -37,9 +37,15 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl-gnutls")]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Child processes for synchronous code, shared by the runtime (the demo's network
+        // tools) and the integration tests (their commands, exporters and servers).
+        .target(name: "ChildProcesses", dependencies: [
+            "CLinux", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+
         // Owns kernel and HTTP resources; turns C errors into typed Swift errors.
         .target(name: "DropledgerRuntime", dependencies: [
-            "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD", "CLinux", "CCurl", "CZlib",
+            "DropledgerCore", "ChildProcesses", "CLibBPF", "CBPFPrograms", "CMicroHTTPD", "CLinux", "CCurl", "CZlib",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
         ], swiftSettings: perEventCode),
@@ -66,7 +72,7 @@ let package = Package(
                     resources: [.copy("Golden")]),
         // Root, real kernel: namespaces, injected frames, the built binaries. See Tests/IntegrationTests.
         .testTarget(name: "IntegrationTests", dependencies: [
-            "DropledgerCore", .product(name: "Yams", package: "Yams"),
+            "DropledgerCore", "ChildProcesses", .product(name: "Yams", package: "Yams"),
         ]),
     ]
 )

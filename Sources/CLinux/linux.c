@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,10 @@
 
 int dl_enter_netns(int fd) { return setns(fd, CLONE_NEWNET); }
 
-int dl_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+int dl_spawn_close_from(posix_spawn_file_actions_t *actions, int fd)
+{
+	return posix_spawn_file_actions_addclosefrom_np(actions, fd);
+}
 
 int dl_terminal_size(int fd, unsigned short *rows, unsigned short *columns)
 {

@@ -5,8 +5,10 @@
 /* setns(fd, CLONE_NEWNET): moves the calling thread into a network namespace. */
 int dl_enter_netns(int fd);
 
-/* pipe2(fds, O_CLOEXEC): a pipe no spawned child inherits by accident. */
-int dl_pipe_cloexec(int fds[2]);
+/* posix_spawn_file_actions_addclosefrom_np (glibc 2.34, a GNU extension Swift does not
+ * see): the child keeps no descriptor from `fd` up. 0 or an error number. */
+#include <spawn.h>
+int dl_spawn_close_from(posix_spawn_file_actions_t *actions, int fd);
 
 /* The terminal's rows and columns (TIOCGWINSZ; ioctl is variadic). 0 on success. */
 int dl_terminal_size(int fd, unsigned short *rows, unsigned short *columns);
