@@ -94,9 +94,9 @@ FUZZ_OUT := .build/fuzz
 FUZZ_SECONDS ?= 45
 FUZZ_SOURCES := Tests/Fuzz/MetadataFuzz.swift $(wildcard Sources/DropledgerCore/Metadata/*.swift)
 
-$(FUZZ_OUT)/metadata-fuzz: $(FUZZ_SOURCES)
+$(FUZZ_OUT)/metadata-fuzz: $(FUZZ_SOURCES) bpf/dropledger.h
 	mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/artifacts
-	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MetadataFuzz $(FUZZ_SOURCES) \
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MetadataFuzz -I Sources/CDropledgerABI/include $(FUZZ_SOURCES) \
 		-o $@ 2> >(grep -v "Cannot export local symbol '__asan_" >&2)
 
 fuzz: $(FUZZ_OUT)/metadata-fuzz

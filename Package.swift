@@ -14,13 +14,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // Pure logic: TLV decoding, reason table, aggregation, exposition. No C code: only
-        // the shared header's types and constants.
         // The contract with the BPF programs (bpf/dropledger.h): types and constants only.
         .target(name: "CDropledgerABI"),
-        .target(name: "DropledgerCore", dependencies: ["CDropledgerABI"]),
+        // Pure logic: TLV decoding, reason table, aggregation, exposition. No C code but
+        // the shared header's types and constants (and Yams, for the web config, a Swift
+        // package with libyaml inside).
+        .target(name: "DropledgerCore", dependencies: [
+            "CDropledgerABI", .product(name: "Yams", package: "Yams"),
+        ]),
 
         // C glue, kept thin: libbpf, the embedded BPF skeletons, libmicrohttpd.
         .systemLibrary(name: "CLibBPF", pkgConfig: "libbpf",
@@ -31,6 +35,12 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl-gnutls")]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Child processes for synchronous code, shared by the demo (the system's network
+        // tools) and the integration tests (their commands, exporters and servers).
+        .target(name: "ChildProcesses", dependencies: [
+            "CLinux", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+
         // Owns kernel and HTTP resources; turns C errors into typed Swift errors.
         .target(name: "DropledgerRuntime", dependencies: [
             "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD", "CLinux", "CCurl", "CZlib",
@@ -38,7 +48,7 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // The demo lab (`dropledger demo`): namespaces, the system's network tools, real traffic.
-        .target(name: "DropledgerDemo", dependencies: ["DropledgerRuntime", "CLinux"]),
+        .target(name: "DropledgerDemo", dependencies: ["DropledgerRuntime", "ChildProcesses", "CLinux"]),
         // Test only: the kernel program's metadata verdict on chosen bytes (`dropledger-inject parse-check`).
         .target(name: "DropledgerTesting", dependencies: [
             "DropledgerRuntime", "DropledgerCore", "CBPFPrograms",
@@ -67,7 +77,8 @@ let package = Package(
                     resources: [.copy("Golden")]),
         // Root, real kernel: namespaces, injected frames, the built binaries. See Tests/IntegrationTests.
         .testTarget(name: "IntegrationTests", dependencies: [
-            "DropledgerCore", .product(name: "PropertyBased", package: "swift-property-based"),
+            "DropledgerCore", "ChildProcesses", .product(name: "Yams", package: "Yams"),
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
     ]
 )

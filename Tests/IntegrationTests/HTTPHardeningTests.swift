@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Glibc
 import Testing
@@ -109,13 +110,8 @@ struct HTTPHardeningTests {
     @Test func wrkLoadDuringScrapes() throws {
         let exporter = try ExporterProcess(arguments: [])
         let base = "http://127.0.0.1:\(exporter.port)"
-        let wrk = Process()
-        wrk.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        wrk.arguments = ["wrk", "-t2", "-c48", "-d6s", "--timeout", "5s", base + "/metrics"]
-        let out = Pipe()
-        wrk.standardOutput = out
-        wrk.standardError = out
-        try wrk.run()
+        let out = try TemporaryFile()
+        let wrk = try ChildProcess(["wrk", "-t2", "-c48", "-d6s", "--timeout", "5s", base + "/metrics"], stdout: out.fd, stderr: out.fd)
         Thread.sleep(forTimeInterval: 1)
         var scrapes = 0
         let deadline = Date().addingTimeInterval(4)
@@ -126,8 +122,8 @@ struct HTTPHardeningTests {
             #expect(try exporter.get("/api/v1/reasons").status == 200)
             scrapes += 1
         }
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         wrk.waitUntilExit()
+        let text = out.contents()
         #expect(wrk.terminationStatus == 0, "wrk: \(text)")
         #expect(scrapes >= 3, "only \(scrapes) scrapes answered during the load")
         let requests = text.firstMatch(of: /(\d+) requests in/).flatMap { Int($0.output.1) } ?? 0

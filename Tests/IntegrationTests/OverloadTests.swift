@@ -1,3 +1,4 @@
+import ChildProcesses
 import DropledgerCore
 import Foundation
 import Testing
@@ -23,16 +24,11 @@ struct OverloadTests {
         // One injector per CPU, each with its own customer, so a drop counted under the
         // wrong customer shows as well as a lost one.
         let customers: [UInt64] = [7_000_001, 7_000_002]
-        let injectors = try customers.enumerated().map { cpu, customer in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["taskset", "-c", String(cpu), "ip", "netns", "exec", network.receiver, Binaries.inject, "send",
-                                 "--interface", network.dev, "--count", String(Self.framesPerCPU), "--customer", String(customer),
-                                 "--dst", network.receiverAddress, "--src", network.peerAddress, "--dport", "9",
-                                 "--batch-size", "256"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            return process
+        let injectors = customers.enumerated().map { cpu, customer in
+            ["taskset", "-c", String(cpu), "ip", "netns", "exec", network.receiver, Binaries.inject, "send",
+             "--interface", network.dev, "--count", String(Self.framesPerCPU), "--customer", String(customer),
+             "--dst", network.receiverAddress, "--src", network.peerAddress, "--dport", "9",
+             "--batch-size", "256"]
         }
 
         // The scraper: a thread of its own, from just before the storm until just after it.
@@ -50,15 +46,15 @@ struct OverloadTests {
         scraper.start()
         let stormStart = Date()
         scrapes.storm = true
-        for injector in injectors { try injector.run() }
-        for injector in injectors { injector.waitUntilExit() }
+        let running = try injectors.map { try ChildProcess($0) }
+        for injector in running { injector.waitUntilExit() }
         scrapes.storm = false
         let stormSeconds = Date().timeIntervalSince(stormStart)
         Thread.sleep(forTimeInterval: 0.3)
         scrapes.stop()
         scrapes.waitFinished()
 
-        for injector in injectors { #expect(injector.terminationStatus == 0, "\(injector.arguments ?? [])") }
+        for (injector, arguments) in zip(running, injectors) { #expect(injector.terminationStatus == 0, "\(arguments)") }
         var expected: [String: UInt64] = [:]
         for customer in customers { expected["\(customer)/NO_SOCKET"] = UInt64(Self.framesPerCPU) }
         #expect(try exporter.settledSeries(expected: expected) == expected)

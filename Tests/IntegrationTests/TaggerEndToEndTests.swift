@@ -1,3 +1,4 @@
+import ChildProcesses
 import DropledgerCore
 import Foundation
 import Testing
@@ -53,11 +54,8 @@ struct TaggerEndToEndTests {
             """.write(to: file, atomically: true, encoding: .utf8)
         // Traffic to 10.214.1.1 during the change is attributed to the old or the new customer, never to none.
         let during = 400
-        let background = Process()
-        background.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        background.arguments = ["ip", "netns", "exec", network.sender, "bash", "-c",
-                                "for ((i = 0; i < \(during); i++)); do printf x >/dev/udp/10.214.1.1/\(Self.closedPort); done"]
-        try background.run()
+        let background = try ChildProcess(["ip", "netns", "exec", network.sender, "bash", "-c",
+                                           "for ((i = 0; i < \(during); i++)); do printf x >/dev/udp/10.214.1.1/\(Self.closedPort); done"])
         let second = try network.dropledger(["tag", "--interface", network.dev, "--xdp-mode", mode, "--prefixes", file.path])
         background.waitUntilExit()
         #expect(second.status == 0, "re-tag: \(second.stderr)")

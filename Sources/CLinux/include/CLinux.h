@@ -3,7 +3,7 @@
 #define CLINUX_H
 
 #include "dl_terminal.h"
-#include "dl_pipes.h"
+#include "dl_spawn.h"
 #include "dl_capabilities.h"
 #include "dl_caps_limit.h"
 #include "dl_netns.h"

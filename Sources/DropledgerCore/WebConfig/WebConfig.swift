@@ -1,7 +1,10 @@
+import Yams
+
 /// `--web.config.file`: the Prometheus exporter-toolkit's web configuration, the
 /// part dropledger serves (TLS with a certificate and key, basic auth with bcrypt
 /// hashes). Parsed strictly: an unknown key is an error naming it, and so is a
 /// toolkit key dropledger does not implement, rather than being silently ignored.
+/// The YAML itself is read by Yams (libyaml).
 public struct WebConfig: Equatable, Sendable {
     public struct TLS: Equatable, Sendable {
         /// Paths as written, made absolute against the config file's directory.
@@ -38,47 +41,69 @@ public struct WebConfig: Equatable, Sendable {
     /// Parses the file's text; `directory` resolves relative cert and key paths, as the toolkit does.
     public static func parse(_ text: String, directory: String = ".") throws -> WebConfig {
         var config = WebConfig()
-        let root = try MiniYAML.parse(text)
-        guard case .map(let entries, _) = root else {
-            if case .scalar(let value, _) = root, value.isEmpty || value == "null" || value == "~" { return config }
+        guard let root = try document(text), !root.isNull else { return config }
+        guard let entries = root.mapping else {
             throw Error("the web config must be a mapping of keys (line \(root.line))")
         }
-        for (key, node, line) in entries {
+        for (keyNode, node) in entries {
+            let key = try keyNode.key()
             switch key {
             case "tls_server_config":
-                guard let tlsEntries = try node.mapping(key) else { continue }
+                guard let tlsEntries = try node.entries(of: key) else { continue }
                 var cert: String?, keyFile: String?
-                for (tlsKey, tlsNode, tlsLine) in tlsEntries {
+                for (tlsKeyNode, tlsNode) in tlsEntries {
+                    let tlsKey = try tlsKeyNode.key()
                     switch tlsKey {
-                    case "cert_file": cert = try tlsNode.string("tls_server_config.cert_file")
-                    case "key_file": keyFile = try tlsNode.string("tls_server_config.key_file")
+                    case "cert_file": cert = try tlsNode.text("tls_server_config.cert_file")
+                    case "key_file": keyFile = try tlsNode.text("tls_server_config.key_file")
                     case _ where unsupportedTLSKeys.contains(tlsKey):
-                        throw Error("line \(tlsLine): tls_server_config.\(tlsKey) is not supported by dropledger (only cert_file and key_file are)")
+                        throw Error("line \(tlsKeyNode.line): tls_server_config.\(tlsKey) is not supported by dropledger (only cert_file and key_file are)")
                     default:
-                        throw Error("line \(tlsLine): unknown key '\(tlsKey)' in tls_server_config (expected cert_file, key_file)")
+                        throw Error("line \(tlsKeyNode.line): unknown key '\(tlsKey)' in tls_server_config (expected cert_file, key_file)")
                     }
                 }
                 let certValue = cert ?? "", keyValue = keyFile ?? ""
                 if certValue.isEmpty && keyValue.isEmpty { continue }
-                guard !certValue.isEmpty else { throw Error("line \(line): tls_server_config needs cert_file along with key_file") }
-                guard !keyValue.isEmpty else { throw Error("line \(line): tls_server_config needs key_file along with cert_file") }
+                guard !certValue.isEmpty else { throw Error("line \(keyNode.line): tls_server_config needs cert_file along with key_file") }
+                guard !keyValue.isEmpty else { throw Error("line \(keyNode.line): tls_server_config needs key_file along with cert_file") }
                 config.tls = TLS(certFile: resolve(certValue, in: directory), keyFile: resolve(keyValue, in: directory))
             case "basic_auth_users":
-                guard let users = try node.mapping(key) else { continue }
-                for (name, hashNode, userLine) in users {
-                    let hash = try hashNode.string("basic_auth_users.\(name)")
+                guard let users = try node.entries(of: key) else { continue }
+                for (nameNode, hashNode) in users {
+                    let name = try nameNode.key()
+                    let hash = try hashNode.text("basic_auth_users.\(name)")
                     guard isBcrypt(hash) else {
-                        throw Error("line \(userLine): the password of user '\(name)' must be a bcrypt hash ($2a$, $2b$ or $2y$, e.g. from htpasswd -nBC 10 \(name))")
+                        throw Error("line \(nameNode.line): the password of user '\(name)' must be a bcrypt hash ($2a$, $2b$ or $2y$, e.g. from htpasswd -nBC 10 \(name))")
                     }
                     config.basicAuthUsers.append((name, hash))
                 }
             case "http_server_config":
-                throw Error("line \(line): http_server_config is not supported by dropledger (it serves HTTP/1.1 only)")
+                throw Error("line \(keyNode.line): http_server_config is not supported by dropledger (it serves HTTP/1.1 only)")
             default:
-                throw Error("line \(line): unknown key '\(key)' (expected tls_server_config, basic_auth_users)")
+                throw Error("line \(keyNode.line): unknown key '\(key)' (expected tls_server_config, basic_auth_users)")
             }
         }
         return config
+    }
+
+    /// The file's one YAML document (nil when it has none), with Yams' errors as one
+    /// line each that names the line at fault.
+    private static func document(_ text: String) throws -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            switch error {
+            case .scanner(_, let problem, let mark, _) where text.character(at: mark) == "\t":
+                throw Error("line \(mark.line): tabs are not allowed for indentation in YAML (\(problem))")
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                 .composer(let context, let problem, let mark, _):
+                throw Error("line \(mark.line): \(problem)" + (context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""))
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                throw Error("line \(context.mark.line): duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
+            default:
+                throw Error("\(error)")
+            }
+        }
     }
 
     /// `$2a$`/`$2b$`/`$2y$`, a two-digit cost, then 53 characters of salt and hash.
@@ -98,197 +123,50 @@ public struct WebConfig: Equatable, Sendable {
     }
 }
 
-/// The block-style YAML subset a web config is written in: nested mappings by
-/// indentation, plain, single- and double-quoted scalars, comments, `{}` and a
-/// leading `---`. Anything else (sequences, flow collections, anchors, multi-line
-/// scalars) is refused with its line number rather than misread.
-enum MiniYAML {
-    indirect enum Node {
-        case scalar(String, line: Int)
-        case map([(key: String, node: Node, line: Int)], line: Int)
+extension Node {
+    var line: Int { mark?.line ?? 0 }
 
-        var line: Int {
-            switch self {
-            case .scalar(_, let line), .map(_, let line): line
-            }
-        }
+    /// A plain `null`, `~` or nothing at all (`key:`), as YAML resolves them; `'null'` is a string.
+    var isNull: Bool { scalar != nil && tag.description == Tag.Name.null.rawValue }
 
-        /// The entries of a mapping; nil for an empty value (`key:` or `key: {}`).
-        func mapping(_ what: String) throws -> [(key: String, node: Node, line: Int)]? {
-            switch self {
-            case .map(let entries, _): return entries
-            case .scalar(let value, let line):
-                if value.isEmpty || value == "null" || value == "~" { return nil }
-                throw WebConfig.Error("line \(line): \(what) must be a mapping, got '\(value)'")
-            }
-        }
+    /// A mapping key: the config's keys are strings.
+    func key() throws -> String {
+        guard let scalar else { throw WebConfig.Error("line \(line): a key must be a string") }
+        return scalar.string
+    }
 
-        func string(_ what: String) throws -> String {
-            switch self {
-            case .scalar(let value, _): return value
-            case .map(_, let line): throw WebConfig.Error("line \(line): \(what) must be a string, not a mapping")
-            }
+    /// The entries of a mapping, in file order; nil for an empty value (`key:` or `key: {}`).
+    func entries(of what: String) throws -> Node.Mapping? {
+        switch self {
+        case .mapping(let mapping): return mapping.isEmpty ? nil : mapping
+        case _ where isNull: return nil
+        case .scalar(let scalar): throw WebConfig.Error("line \(line): \(what) must be a mapping, got '\(scalar.string)'")
+        default: throw WebConfig.Error("line \(line): \(what) must be a mapping, got a \(kind)")
         }
     }
 
-    private struct Line {
-        let number: Int
-        let indent: Int
-        let key: String
-        let value: String?  // nil: a nested block follows (or nothing)
+    /// A scalar's text as written (quotes and escapes resolved); an empty value is "".
+    func text(_ what: String) throws -> String {
+        guard let scalar else { throw WebConfig.Error("line \(line): \(what) must be a string, not a \(kind)") }
+        return isNull ? "" : scalar.string
     }
 
-    static func parse(_ text: String) throws -> Node {
-        var lines: [Line] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let number = index + 1
-            var content = Substring(raw)
-            if content.hasSuffix("\r") { content = content.dropLast() }
-            let indentPart = content.prefix { $0 == " " || $0 == "\t" }
-            if indentPart.contains("\t") { throw WebConfig.Error("line \(number): tabs are not allowed for indentation in YAML") }
-            let body = try stripComment(content.dropFirst(indentPart.count), line: number)
-            if body.isEmpty { continue }
-            if lines.isEmpty && (body == "---") { continue }
-            if body == "..." { break }
-            guard let colon = keyColon(body) else {
-                throw WebConfig.Error("line \(number): expected 'key: value', got '\(body)'")
-            }
-            let key = try scalar(String(body[..<colon]).trimmed, line: number)
-            let rest = String(body[body.index(after: colon)...]).trimmed
-            lines.append(Line(number: number, indent: indentPart.count, key: key,
-                              value: rest.isEmpty ? nil : try value(rest, line: number)))
+    private var kind: String {
+        switch self {
+        case .scalar: "string"
+        case .mapping: "mapping"
+        case .sequence: "sequence"
+        case .alias: "alias"
         }
-        if lines.isEmpty { return .scalar("", line: 1) }
-        var position = 0
-        let node = try block(lines, &position, indent: lines[0].indent)
-        if position < lines.count {
-            throw WebConfig.Error("line \(lines[position].number): bad indentation")
-        }
-        return node
-    }
-
-    private static func block(_ lines: [Line], _ position: inout Int, indent: Int) throws -> Node {
-        var entries: [(key: String, node: Node, line: Int)] = []
-        let first = lines[position].number
-        while position < lines.count {
-            let line = lines[position]
-            if line.indent < indent { break }
-            if line.indent > indent { throw WebConfig.Error("line \(line.number): bad indentation") }
-            if entries.contains(where: { $0.key == line.key }) {
-                throw WebConfig.Error("line \(line.number): duplicate key '\(line.key)'")
-            }
-            position += 1
-            if let value = line.value {
-                entries.append((line.key, .scalar(value, line: line.number), line.number))
-            } else if position < lines.count, lines[position].indent > indent {
-                entries.append((line.key, try block(lines, &position, indent: lines[position].indent), line.number))
-            } else {
-                entries.append((line.key, .scalar("", line: line.number), line.number))
-            }
-        }
-        return .map(entries, line: first)
-    }
-
-    /// The colon that ends a mapping key: the first `: ` or a trailing `:` outside quotes.
-    private static func keyColon(_ text: Substring) -> Substring.Index? {
-        var quote: Character?
-        var index = text.startIndex
-        while index < text.endIndex {
-            let c = text[index]
-            if let q = quote {
-                if c == q { quote = nil }
-            } else if (c == "\"" || c == "'") && index == text.startIndex {
-                quote = c
-            } else if c == ":" {
-                let next = text.index(after: index)
-                if next == text.endIndex || text[next] == " " { return index }
-            }
-            index = text.index(after: index)
-        }
-        return nil
-    }
-
-    /// Drops a `#` comment (at the start or after whitespace, outside quotes) and trailing blanks.
-    private static func stripComment(_ text: Substring, line: Int) throws -> Substring {
-        var quote: Character?
-        var previous: Character = " "
-        var index = text.startIndex
-        while index < text.endIndex {
-            let c = text[index]
-            if let q = quote {
-                if c == "\\" && q == "\"" {
-                    index = text.index(after: index)
-                    if index < text.endIndex { index = text.index(after: index) }
-                    previous = "x"
-                    continue
-                }
-                if c == q { quote = nil }
-            } else if c == "\"" || c == "'" {
-                if previous == " " || previous == ":" { quote = c }
-            } else if c == "#" && (previous == " " || previous == "\t") {
-                return Substring(String(text[..<index]).trimmed)
-            }
-            previous = c
-            index = text.index(after: index)
-        }
-        return Substring(String(text).trimmed)
-    }
-
-    private static func value(_ text: String, line: Int) throws -> String {
-        if text == "{}" { return "" }
-        if let first = text.first, "[{&*!|>-%@`".contains(first) {
-            if first == "-" && text.count > 1 && text.dropFirst().first != " " { return try scalar(text, line: line) }
-            throw WebConfig.Error("line \(line): '\(text)': only plain or quoted strings and nested mappings are supported in the web config")
-        }
-        return try scalar(text, line: line)
-    }
-
-    private static func scalar(_ text: String, line: Int) throws -> String {
-        if text.hasPrefix("'") {
-            guard text.count >= 2, text.hasSuffix("'") else { throw WebConfig.Error("line \(line): unterminated quoted string \(text)") }
-            let inner = String(text.dropFirst().dropLast())
-            return inner.replacingAll("''", with: "'")
-        }
-        if text.hasPrefix("\"") {
-            guard text.count >= 2, text.hasSuffix("\"") else { throw WebConfig.Error("line \(line): unterminated quoted string \(text)") }
-            var result = ""
-            var escaping = false
-            for c in text.dropFirst().dropLast() {
-                if escaping {
-                    switch c {
-                    case "n": result.append("\n")
-                    case "t": result.append("\t")
-                    case "\\", "\"", "/": result.append(c)
-                    default: throw WebConfig.Error("line \(line): unsupported escape \\\(c) in \(text)")
-                    }
-                    escaping = false
-                } else if c == "\\" {
-                    escaping = true
-                } else {
-                    result.append(c)
-                }
-            }
-            return result
-        }
-        return text
     }
 }
 
 extension String {
-    fileprivate var trimmed: String {
-        var text = Substring(self)
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return String(text)
-    }
-
-    fileprivate func replacingAll(_ target: String, with replacement: String) -> String {
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound] + replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
+    /// The character a Yams mark points at (lines and columns count from 1, columns in Unicode scalars).
+    fileprivate func character(at mark: Mark) -> Unicode.Scalar? {
+        let lines = split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        let scalars = Array(lines[mark.line - 1].unicodeScalars)
+        return mark.column >= 1 && mark.column <= scalars.count ? scalars[mark.column - 1] : nil
     }
 }

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// Runs system tools (ip, nft, nstat, bpftool, promtool) the way a person would.
@@ -24,46 +25,8 @@ enum Command {
     }
 
     static func capture(_ arguments: [String], input: String? = nil) throws -> Result {
-        // Output goes to temporary files, not pipes: nothing a child leaves running can
-        // keep a read from ending.
-        let out = try TemporaryFile(), err = try TemporaryFile(), stdin = try TemporaryFile()
-        if let input { try stdin.write(input) }
-        let child = try ChildProcess(["/usr/bin/env"] + arguments, stdout: out.fd, stderr: err.fd, stdin: stdin.fd)
-        child.waitUntilExit()
-        return Result(status: child.terminationStatus, stdout: out.contents(), stderr: err.contents())
-    }
-}
-
-/// An unlinked temporary file, read back after the child exits.
-final class TemporaryFile {
-    let fd: Int32
-
-    init() throws {
-        var template = Array("/tmp/dropledger-test-XXXXXX".utf8CString)
-        fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw Command.Failure(command: ["mkstemp"], status: errno, output: "") }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-    }
-
-    deinit { close(fd) }
-
-    func write(_ text: String) throws {
-        var text = text
-        _ = text.withUTF8 { Glibc.write(fd, $0.baseAddress, $0.count) }
-        lseek(fd, 0, SEEK_SET)
-    }
-
-    func contents() -> String {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        var offset: off_t = 0
-        while true {
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
-            if n <= 0 { break }
-            bytes += chunk[..<n]
-            offset += off_t(n)
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        let outcome = try ChildProcess.run(arguments, input: input)
+        return Result(status: outcome.exit.code, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 }
 

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// A real `dropledger serve` process, listening on an ephemeral loopback port.
@@ -14,7 +15,7 @@ final class ExporterProcess {
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let command = launcher + [Binaries.dropledger, subcommand, "--web.listen-address", "127.0.0.1:0"] + arguments
         let logFile = try FileHandle(forWritingTo: logURL)
-        process = try ChildProcess(["/usr/bin/env"] + command, stdout: logFile.fileDescriptor, stderr: logFile.fileDescriptor)
+        process = try ChildProcess(command, stdout: logFile.fileDescriptor, stderr: logFile.fileDescriptor)
         try logFile.close()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

@@ -1,5 +1,7 @@
+import ChildProcesses
 import Foundation
 import Glibc
+import Yams
 
 /// The repository's deployment files (dashboards/, deploy/).
 enum DeployFiles {
@@ -21,17 +23,27 @@ enum DeployFiles {
             .filter { $0.hasSuffix(suffix) }.sorted().map { folder + "/" + $0 }
     }
 
-    /// Every YAML document of the files, parsed by Debian's python3-yaml and handed over as JSON.
+    /// Every YAML document of the files (empty ones left out), parsed by Yams into the
+    /// shapes JSONSerialization gives: `[String: Any]`, `[Any]`, String, Int, Double, Bool.
     static func yamlDocuments(_ relatives: [String]) throws -> [Any] {
-        let script = """
-            import json, sys, yaml
-            docs = [d for f in sys.argv[1:] for d in yaml.safe_load_all(open(f)) if d is not None]
-            print(json.dumps(docs))
-            """
-        // Debian's interpreter, which has python3-yaml, rather than whatever python3 is first on PATH.
-        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
-        let output = try Command.run([python, "-c", script] + relatives.map(path))
-        return try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [Any] ?? []
+        var documents: [Any] = []
+        for relative in relatives {
+            let parser = try Parser(yaml: try text(relative))
+            while let document = try parser.nextRoot() {
+                if !(document.any is NSNull) { documents.append(plain(document)) }
+            }
+        }
+        return documents
+    }
+
+    private static func plain(_ node: Node) -> Any {
+        switch node {
+        case .mapping(let mapping):
+            // Yams refuses a mapping with a key twice.
+            Dictionary(uniqueKeysWithValues: mapping.map { ($0.key.string ?? "\($0.key.any)", plain($0.value)) })
+        case .sequence(let sequence): sequence.map(plain)
+        case .scalar, .alias: node.any
+        }
     }
 }
 
@@ -74,7 +86,8 @@ func freeLoopbackPort() throws -> UInt16 {
 final class PrometheusServer {
     let directory: URL
     private(set) var port: UInt16 = 0
-    private var process = Process()
+    private var process: ChildProcess?
+    private var arguments: [String] = []
 
     /// Scrapes `targets` as job `dropledger` every `scrapeInterval`, evaluating `ruleFiles` as often.
     init(targets: [String], ruleFiles: [String], scrapeInterval: String = "1s") throws {
@@ -98,7 +111,7 @@ final class PrometheusServer {
             // The free port can be taken between the probe and the bind: try a few.
             for attempt in 1...3 {
                 if try start() { return }
-                if attempt == 3 { throw Command.Failure(command: process.arguments ?? [], status: process.terminationStatus, output: log()) }
+                if attempt == 3 { throw Command.Failure(command: arguments, status: process?.terminationStatus ?? -1, output: log()) }
             }
         } catch {
             stop()
@@ -116,36 +129,35 @@ final class PrometheusServer {
 
     private func start() throws -> Bool {
         port = try freeLoopbackPort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["prometheus",
-                             "--config.file=\(configPath)",
-                             "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
-                             "--web.listen-address=127.0.0.1:\(port)",
-                             "--log.level=warn"]
+        arguments = ["prometheus",
+                     "--config.file=\(configPath)",
+                     "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+                     "--web.listen-address=127.0.0.1:\(port)",
+                     "--log.level=warn"]
         let logURL = directory.appendingPathComponent("prometheus.log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let logFile = try FileHandle(forWritingTo: logURL)
-        process.standardOutput = logFile
-        process.standardError = logFile
-        try process.run()
+        defer { try? logFile.close() }
+        let process = try ChildProcess(arguments, stdout: logFile.fileDescriptor, stderr: logFile.fileDescriptor)
+        self.process = process
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning {
             if let ready = try? Command.capture(["curl", "-sf", "--max-time", "2", "http://127.0.0.1:\(port)/-/ready"]),
                ready.status == 0 { return true }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
         return false
     }
 
     /// SIGTERM (then SIGKILL after 10 s), and the temporary directory removed.
     func stop() {
-        if process.isRunning {
+        if let process, process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(10)
             while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if process.isRunning { process.kill(SIGKILL) }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
