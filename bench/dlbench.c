@@ -342,7 +342,7 @@ static void *drain(void *arg)
 			struct site k = { e->status == DL_STATUS_CUSTOMER ? e->customer : 0, e->location, e->reason,
 					  (uint32_t)(e->status < 2 ? e->status : 2) + 1, e->ifindex, e->netns };
 
-			table_add(&l->t, &k, 1, e->len);
+			table_add(&l->t, &k, e->segments, e->len);
 		}
 		__atomic_store_n(&l->cursor->tail, tail, __ATOMIC_RELEASE);
 	}

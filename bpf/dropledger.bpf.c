@@ -42,7 +42,7 @@ struct {
 } unrecorded SEC(".maps");
 
 /* Adds to a per-CPU cumulative count; this CPU is the only writer of its slot. */
-static __always_inline bool count_in(void *map, const void *key, __u32 len)
+static __always_inline bool count_in(void *map, const void *key, __u16 segments, __u32 len)
 {
 	struct dl_count *c = bpf_map_lookup_elem(map, key);
 
@@ -54,7 +54,7 @@ static __always_inline bool count_in(void *map, const void *key, __u32 len)
 		if (!c)
 			return false;
 	}
-	c->drops += 1;
+	c->drops += segments;
 	c->bytes += len;
 	return true;
 }
@@ -64,6 +64,7 @@ static __always_inline int record_drop(struct sk_buff *skb, void *location, enum
 	struct net_device *dev = skb->dev;
 	__u32 ifindex = 0, netns = 0, len = skb->len;
 	__u64 customer = 0;
+	__u16 segments;
 	__u8 status;
 
 	/* Older kernels send freed-not-dropped skbs through this tracepoint too. */
@@ -79,18 +80,19 @@ static __always_inline int record_drop(struct sk_buff *skb, void *location, enum
 
 	status = direct ? classify_direct(skb, &customer_tlv_type, &customer)
 			: classify_copy(skb, &customer_tlv_type, &customer);
-	if (enqueue(customer, (__u64)location, reason, ifindex, netns, len, status))
+	segments = direct ? segments_direct(skb) : segments_copy(skb);
+	if (enqueue(customer, (__u64)location, reason, ifindex, netns, len, status, segments))
 		return 0;
 
 	struct dl_fallback_key key = { .customer = customer, .status = status, .reason = reason };
 	__u32 r = reason, zero = 0;
 	__u64 *lost;
 
-	if (count_in(&fallback, &key, len) || count_in(&fallback_reasons, &r, len))
+	if (count_in(&fallback, &key, segments, len) || count_in(&fallback_reasons, &r, segments, len))
 		return 0;
 	lost = bpf_map_lookup_elem(&unrecorded, &zero);
 	if (lost)
-		*lost += 1;
+		*lost += segments;
 	return 0;
 }
 

@@ -30,7 +30,9 @@ struct dl_event {
 	__u32 netns;      /* inode of skb->dev's network namespace, 0 if none */
 	__u32 len;        /* skb->len */
 	__u8 status;      /* enum dl_status */
-	__u8 pad[31];
+	__u8 pad0;
+	__u16 segments;   /* packets on the wire: a GRO/GSO aggregate's segments, else 1 */
+	__u8 pad[28];
 };
 
 /*

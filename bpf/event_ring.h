@@ -94,7 +94,7 @@ struct {
  * consumer only moves the tail after it has read the events behind it.
  */
 static __always_inline bool enqueue(__u64 customer, __u64 location, __u32 reason, __u32 ifindex,
-				    __u32 netns, __u32 len, __u8 status)
+				    __u32 netns, __u32 len, __u8 status, __u16 segments)
 {
 	__u32 cpu = bpf_get_smp_processor_id(), shift = ring_shift, slot;
 	struct dl_ring_cursor *cursor = bpf_map_lookup_elem(&cursors, &cpu);
@@ -118,6 +118,7 @@ static __always_inline bool enqueue(__u64 customer, __u64 location, __u32 reason
 	e->netns = netns;
 	e->len = len;
 	e->status = status;
+	e->segments = segments;
 	/* Publish after the event (release; see the top of this file). */
 	dl_publish_head(cursor, head + 1);
 	/* Wake the consumer once per rise through a threshold, not on every event: the

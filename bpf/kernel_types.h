@@ -41,6 +41,8 @@ struct sk_buff {
 
 struct skb_shared_info {
 	__u8 meta_len;
+	unsigned short gso_size;   /* followed by gso_segs in every kernel */
+	unsigned short gso_segs;
 	__u16 meta_end;            /* proposed upstream in 2026; absent up to at least 6.18 */
 };
 

@@ -57,6 +57,29 @@ static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, lo
 	return status == DL_STATUS_CUSTOMER ? DL_STATUS_INVALID : status;
 }
 
+/*
+ * Packets on the wire behind one skb: a GRO or GSO aggregate holds gso_segs of them,
+ * its bytes (skb->len) already all of theirs. gso_size and gso_segs are adjacent
+ * u16s in every kernel, so the copy variant reads both with one call.
+ */
+static __always_inline __u16 segments_direct(struct sk_buff *skb)
+{
+	struct skb_shared_info *shinfo =
+		bpf_rdonly_cast(skb->head + skb->end, bpf_core_type_id_kernel(struct skb_shared_info));
+
+	return shinfo->gso_size && shinfo->gso_segs ? shinfo->gso_segs : 1;
+}
+
+static __always_inline __u16 segments_copy(struct sk_buff *skb)
+{
+	struct skb_shared_info *shinfo = (void *)(skb->head + skb->end);
+	__u16 gso[2] = {};
+
+	if (bpf_probe_read_kernel(gso, sizeof(gso), (void *)shinfo + bpf_core_field_offset(shinfo->gso_size)))
+		return 1;
+	return gso[0] && gso[1] ? gso[1] : 1;
+}
+
 static __always_inline __u8 classify_direct(struct sk_buff *skb, const volatile __u8 *customer_type, __u64 *customer)
 {
 	unsigned char *head = skb->head;

@@ -73,6 +73,17 @@ import Testing
         #expect(tally.counters[DropKey(customer: .invalid, reason: 2)] == DropCount(drops: 2, bytes: 20))
     }
 
+    /// An event of a GRO/GSO aggregate is as many drops as it held segments (0 reads as 1).
+    @Test func anEventCountsItsSegments() {
+        let tally = DropTally()
+        tally.record(status: 0, id: 9, reason: 2, location: 1, ifindex: 3, netnsInode: 4, length: 9000, segments: 6)
+        tally.record(status: 0, id: 9, reason: 2, location: 1, ifindex: 3, netnsInode: 4, length: 1500, segments: 0)
+        tally.record(DropEvent(customer: .id(9), reason: 2, location: 1, ifindex: 3, netnsInode: 4, length: 3000, segments: 2))
+        #expect(tally.events == 3)
+        #expect(tally[DropSite(customer: .id(9), reason: 2, location: 1, ifindex: 3, netnsInode: 4)]
+                == DropCount(drops: 6 + 1 + 2, bytes: 13_500))
+    }
+
     /// Every field is part of the key: sites differing in one field only stay apart.
     @Test func everyFieldIsKey() {
         let tally = DropTally()

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 import Testing
 
@@ -128,5 +129,57 @@ struct TopologyTests {
         // Nothing read as another customer, and nothing left as invalid.
         #expect(series.keys.allSatisfy { $0.hasPrefix("7001/") || $0.hasPrefix("7002/") || $0.hasPrefix("none/") },
                 "\(series)")
+    }
+
+    /// A TSO burst dropped whole on output (in postrouting, where the skb has its device
+    /// and is not yet cut into segments) counts as
+    /// the packets it holds: exactly the data segments TCP sent (TcpOutSegs less the SYN
+    /// and the handshake's ACK), though the drop rule saw fewer skbs.
+    @Test func anAggregateCountsAsItsSegments() throws {
+        let network = try TestNetwork(tag: "gso")
+        try network.exec(network.receiver, ["nft", "-f", "-"], input: """
+            table inet dlgso {
+              chain postrouting {
+                type filter hook postrouting priority 0; policy accept;
+                tcp dport 5001 meta length > 100 counter drop
+              }
+            }
+            """)
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath])
+        let baseline = try exporter.series()
+        let listener = try ChildProcess(["ip", "netns", "exec", network.peer, "python3", "-c", """
+            import socket, time
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("\(network.peerAddress)", 5001)); s.listen(1); c, _ = s.accept(); time.sleep(5)
+            """])
+        defer { listener.terminate(); _ = listener.waitUntilExit() }
+        Thread.sleep(forTimeInterval: 0.5)
+        // In the receiver: connect, write 64 KiB (the first flight goes out as TSO skbs,
+        // dropped by the rule), count the segments TCP sent before its first retransmit,
+        // then abort the connection so that it sends no more.
+        let sent = try network.exec(network.receiver, ["python3", "-c", """
+            import socket, struct, time
+            def out_segs():
+                lines = [l.split() for l in open("/proc/net/snmp") if l.startswith("Tcp:")]
+                return int(lines[1][lines[0].index("OutSegs")])
+            before = out_segs()
+            s = socket.create_connection(("\(network.peerAddress)", 5001))
+            s.sendall(b"x" * 65536)
+            time.sleep(0.6)
+            sent = out_segs() - before - 2
+            # Abort (RST, a segment without data): no retransmission after the count.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+            print(sent)
+            """]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let segments = try #require(UInt64(sent))
+        #expect(segments >= 2, "TCP sent \(segments) data segments")
+        let expected = ["none/NETFILTER_DROP": segments + (baseline["none/NETFILTER_DROP"] ?? 0)]
+        let series = try exporter.settledSeries(expected: expected, keep: { $0 == "none/NETFILTER_DROP" })
+        #expect(series == expected)
+        // The rule dropped fewer skbs than that: aggregates did reach it.
+        let ruleset = try network.exec(network.receiver, ["nft", "list", "table", "inet", "dlgso"])
+        let skbs = try #require(ruleset.firstMatch(of: /counter packets (\d+)/).flatMap { UInt64($0.output.1) })
+        #expect(skbs < segments, "the rule dropped \(skbs) skbs for \(segments) segments: no aggregate to count")
     }
 }

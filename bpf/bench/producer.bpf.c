@@ -36,7 +36,7 @@ int produce(struct xdp_md *ctx)
 		return XDP_PASS;
 	n = (*seq)++;
 	if (enqueue(1000 + (n % customers), 0xffffffff81000000ULL, 2 + ((n / customers) & 3), 2,
-		    4026531840U, 64, DL_STATUS_CUSTOMER))
+		    4026531840U, 64, DL_STATUS_CUSTOMER, 1))
 		bump(0);
 	else
 		bump(1);

@@ -9,8 +9,12 @@ public struct DropEvent: Hashable, Sendable {
     public var netnsInode: UInt32
     /// Packet length in bytes (`skb->len`).
     public var length: UInt32
+    /// Packets on the wire: a GRO/GSO aggregate's segments, else 1.
+    public var segments: UInt16
 
-    public init(customer: DropCustomer, reason: UInt32, location: UInt64 = 0, ifindex: UInt32 = 0, netnsInode: UInt32 = 0, length: UInt32) {
+    public init(customer: DropCustomer, reason: UInt32, location: UInt64 = 0, ifindex: UInt32 = 0, netnsInode: UInt32 = 0,
+                length: UInt32, segments: UInt16 = 1) {
+        self.segments = segments
         self.customer = customer
         self.reason = reason
         self.location = location

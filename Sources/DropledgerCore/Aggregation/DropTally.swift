@@ -94,30 +94,32 @@ public final class DropTally {
     /// (`id` is read only with `DL_STATUS_CUSTOMER`; a value the program never writes
     /// counts as invalid).
     public func record(status: UInt8, id: UInt64, reason: UInt32, location: UInt64,
-                       ifindex: UInt32, netnsInode: UInt32, length: UInt32) {
+                       ifindex: UInt32, netnsInode: UInt32, length: UInt32, segments: UInt16 = 1) {
         Self.record(into: context, status: status, id: id, reason: reason, location: location,
-                    ifindex: ifindex, netnsInode: netnsInode, length: length)
+                    ifindex: ifindex, netnsInode: netnsInode, length: length, segments: segments)
     }
 
     /// One event, decoded (tools and tests).
     public func record(_ event: DropEvent) {
         let (status, id) = event.customer.encoded
         Self.record(into: context, status: status, id: id, reason: event.reason, location: event.location,
-                    ifindex: event.ifindex, netnsInode: event.netnsInode, length: event.length)
+                    ifindex: event.ifindex, netnsInode: event.netnsInode, length: event.length, segments: event.segments)
     }
 
     /// `record` for the consumer's drain loop: `context` is a tally's `context`. No
     /// reference counting, no exclusivity or uniqueness checks: a few loads, a hash, a probe.
+    /// One event is `segments` drops: the packets a GRO/GSO aggregate held (0 reads as 1).
     @inlinable @inline(__always)
     public static func record(into context: UnsafeMutableRawPointer, status: UInt8, id: UInt64, reason: UInt32,
-                              location: UInt64, ifindex: UInt32, netnsInode: UInt32, length: UInt32) {
+                              location: UInt64, ifindex: UInt32, netnsInode: UInt32, length: UInt32,
+                              segments: UInt16 = 1) {
         // Invariant: `context` points at the live `Table` of a tally its caller owns.
         let table = context.assumingMemoryBound(to: Table.self)
         let known = status <= DropCustomer.invalidStatus
         let customer = status == DropCustomer.customerStatus ? id : 0
         let kindReason = UInt64(reason) | (UInt64(known ? status : DropCustomer.invalidStatus) &+ 1) << 32
         add(table, customer: customer, location: location, kindReason: kindReason,
-            device: UInt64(ifindex) | UInt64(netnsInode) << 32, drops: 1, bytes: UInt64(length))
+            device: UInt64(ifindex) | UInt64(netnsInode) << 32, drops: UInt64(Swift.max(segments, 1)), bytes: UInt64(length))
         table.pointee.events &+= 1
     }
 

@@ -31,7 +31,7 @@ public enum DropMetrics {
         return [
             MetricFamily(name: droppedBytesName, help: "Bytes of packets dropped by the kernel, by customer and drop reason.",
                          type: .counter, samples: bytes),
-            MetricFamily(name: dropsName, help: "Packets dropped by the kernel, by customer and drop reason.",
+            MetricFamily(name: dropsName, help: "Packets dropped by the kernel, by customer and drop reason; a GRO or GSO aggregate counts as the packets it holds.",
                          type: .counter, samples: drops),
             MetricFamily(name: eventsName, help: "Drop events received through the per-CPU rings.",
                          type: .counter, samples: [MetricSample(value: .integer(snapshot.events))]),

@@ -259,7 +259,7 @@ extension RingConsumer.Work {
                 DropTally.record(into: context, status: event.pointee.status, id: event.pointee.customer,
                                   reason: event.pointee.reason, location: event.pointee.location,
                                   ifindex: event.pointee.ifindex, netnsInode: event.pointee.netns,
-                                  length: event.pointee.len)
+                                  length: event.pointee.len, segments: event.pointee.segments)
                 tail &+= 1
             }
             lane.readTo[index] = tail
