@@ -35,6 +35,7 @@ struct sk_buff {
 	struct net_device *dev;
 	__u16 mac_header;
 	__u16 network_header;
+	__u16 inner_mac_header;    /* set (non-zero) once a tunnel pushed outer headers */
 	unsigned int end;          /* an offset from head: NET_SKBUFF_DATA_USES_OFFSET on 64-bit */
 	unsigned char *head;
 };

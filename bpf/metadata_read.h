@@ -20,6 +20,15 @@
 #include "metadata_parse.h"
 #include "area_recovery.h"
 
+/* Drops whose area an encapsulation overwrote (a packet forwarded into a tunnel):
+ * counted as invalid, and here, so operators see how much attribution that costs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} overwritten SEC(".maps");
+
 /* Weak: on kernels without it, only the copy variant is loaded. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
@@ -44,7 +53,6 @@ static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, lo
 {
 	__u16 network = skb->network_header;
 	bool ethernet = network == (__u16)~0U || network == end + 14;
-
 	int found;
 
 	if (status == DL_STATUS_CUSTOMER && ethernet)
@@ -52,6 +60,18 @@ static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, lo
 	found = recover_area(skb, end, m, customer_type, customer);
 	if (found == DL_RECOVERED_AREA)
 		return DL_STATUS_CUSTOMER;
+	/* Outer headers pushed on transmit sit where the area was: whatever the bytes
+	 * before the MAC header say, they are not the tagger's. Tunnels mark the inner
+	 * headers when they push (skb_reset_inner_headers), and keep the mark even where
+	 * they clear skb->encapsulation (a single packet with its checksum done). */
+	if (skb->inner_mac_header) {
+		__u32 zero = 0;
+		__u64 *lost = bpf_map_lookup_elem(&overwritten, &zero);
+
+		if (lost)
+			*lost += 1;
+		return DL_STATUS_INVALID;
+	}
 	if (found == DL_KERNEL_END_IS_FRAME)
 		return status;
 	return status == DL_STATUS_CUSTOMER ? DL_STATUS_INVALID : status;

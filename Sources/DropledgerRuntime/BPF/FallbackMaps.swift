@@ -47,10 +47,15 @@ enum FallbackMaps {
         }
     }
 
-    static func unrecorded(_ reader: KernelDropReader) -> UInt64 {
+    static func unrecorded(_ reader: KernelDropReader) -> UInt64 { counter(reader.unrecordedFD, cpus: reader.possibleCPUs) }
+
+    static func overwritten(_ reader: KernelDropReader) -> UInt64 { counter(reader.overwrittenFD, cpus: reader.possibleCPUs) }
+
+    /// A per-CPU array's one counter, summed over CPUs.
+    private static func counter(_ fd: Int32, cpus: Int) -> UInt64 {
         var key: UInt32 = 0
-        var values = [UInt64](repeating: 0, count: reader.possibleCPUs)
-        guard bpf_map_lookup_elem(reader.unrecordedFD, &key, &values) == 0 else { return 0 }
+        var values = [UInt64](repeating: 0, count: cpus)
+        guard bpf_map_lookup_elem(fd, &key, &values) == 0 else { return 0 }
         return values.reduce(0, &+)
     }
 

@@ -27,6 +27,8 @@ public final class KernelDropReader: @unchecked Sendable {
     let fallbackFD: Int32
     let fallbackReasonsFD: Int32
     let unrecordedFD: Int32
+    /// Drops whose area an encapsulation overwrote (per-CPU, one entry).
+    let overwrittenFD: Int32
     /// Fallback counts already folded into some exporter's counters (state directory only, else -1).
     let foldedFD: Int32
     private let programFD: Int32
@@ -64,6 +66,7 @@ public final class KernelDropReader: @unchecked Sendable {
             fallbackFD = reused.fallback
             fallbackReasonsFD = reused.fallbackReasons
             unrecordedFD = reused.unrecorded
+            overwrittenFD = reused.overwritten
             foldedFD = reused.folded
             programFD = reused.program
             linkFD = reused.link
@@ -133,7 +136,7 @@ public final class KernelDropReader: @unchecked Sendable {
                 do {
                     try state.pinFormat()
                     try state.pin(dl_reader_rodata_fd(skeleton), as: "config")
-                    for name in ["fallback", "fallback_reasons", "unrecorded", "events", "cursors", "doorbells"] {
+                    for name in ["fallback", "fallback_reasons", "unrecorded", "overwritten", "events", "cursors", "doorbells"] {
                         try state.pin(try Self.mapFD(object, name), as: name)
                     }
                     for (cpu, fd) in doorbells.enumerated() { try state.pin(fd, as: StateDirectory.doorbellName(cpu)) }
@@ -156,6 +159,7 @@ public final class KernelDropReader: @unchecked Sendable {
         fallbackFD = try Self.mapFD(object, "fallback")
         fallbackReasonsFD = try Self.mapFD(object, "fallback_reasons")
         unrecordedFD = try Self.mapFD(object, "unrecorded")
+        overwrittenFD = try Self.mapFD(object, "overwritten")
         foldedFD = folded
         programFD = dl_reader_prog_fd(skeleton)
         linkFD = -1
@@ -231,7 +235,7 @@ public final class KernelDropReader: @unchecked Sendable {
     private struct Reused {
         var events: MappedArray?, cursors: MappedArray?
         var doorbells: [Int32] = []
-        var fallback: Int32 = -1, fallbackReasons: Int32 = -1, unrecorded: Int32 = -1
+        var fallback: Int32 = -1, fallbackReasons: Int32 = -1, unrecorded: Int32 = -1, overwritten: Int32 = -1
         var folded: Int32 = -1, program: Int32 = -1, link: Int32 = -1
         var all: [Int32] = []
     }
@@ -261,6 +265,7 @@ public final class KernelDropReader: @unchecked Sendable {
             reused.fallback = try open("fallback")
             reused.fallbackReasons = try open("fallback_reasons")
             reused.unrecorded = try open("unrecorded")
+            reused.overwritten = try open("overwritten")
             reused.folded = try open("folded")
 
             // The link still runs the pinned program.

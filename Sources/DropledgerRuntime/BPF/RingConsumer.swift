@@ -35,6 +35,7 @@ public final class RingConsumer: @unchecked Sendable {
         let foldIntervalNanoseconds: UInt64
         let running = Atomic<Bool>(true)
         let unrecordedDrops = Atomic<UInt64>(0)
+        let overwrittenAreas = Atomic<UInt64>(0)
         /// The maintenance thread's (only its own).
         var folder: FallbackFolder
 
@@ -141,6 +142,9 @@ public final class RingConsumer: @unchecked Sendable {
 
     /// Drops that fitted neither a ring nor a fallback map (kept in the kernel; should stay 0).
     public var unrecorded: UInt64 { work.unrecordedDrops.load(ordering: .relaxed) }
+
+    /// Drops whose metadata area an encapsulation overwrote (counted as invalid).
+    public var overwritten: UInt64 { work.overwrittenAreas.load(ordering: .relaxed) }
 
     public func start() throws {
         let work = self.work
@@ -286,6 +290,7 @@ extension RingConsumer.Work {
             }
         }
         unrecordedDrops.store(FallbackMaps.unrecorded(reader), ordering: .relaxed)
+        overwrittenAreas.store(FallbackMaps.overwritten(reader), ordering: .relaxed)
     }
 }
 

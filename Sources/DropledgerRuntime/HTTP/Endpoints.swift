@@ -69,6 +69,10 @@ final class Endpoints: Sendable {
                 help: "Drops whose event fitted neither a ring nor the fallback maps, so neither customer nor reason was kept.",
                 type: .counter, samples: [MetricSample(value: .integer(consumer.unrecorded))]))
             families.append(MetricFamily(
+                name: "dropledger_overwritten_areas_total",
+                help: "Drops whose metadata area outer headers had overwritten (a packet forwarded into a tunnel); counted as customer=\"invalid\".",
+                type: .counter, samples: [MetricSample(value: .integer(consumer.overwritten))]))
+            families.append(MetricFamily(
                 name: "dropledger_kernel_recursion_misses_total",
                 help: "Drops the kernel did not show the program because it was already running on that CPU.",
                 type: .counter, samples: [MetricSample(value: .integer(reader.recursionMisses))]))
