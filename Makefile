@@ -106,7 +106,7 @@ fuzz: $(FUZZ_OUT)/metadata-fuzz
 
 test-kernels: deps build
 	sed '2i export DL_BIN_DIR=$(CURDIR)/.build/release' Tests/kernels/pipeline-scenario.sh > .build/pipeline-scenario.sh
-	Tests/kernels/matrix.sh -s .build/pipeline-scenario.sh -m "veth nf_tables vxlan geneve ip_gre ipip" $(MATRIX_FILES:%=-f %)
+	Tests/kernels/matrix.sh -s .build/pipeline-scenario.sh -m "veth nf_tables vxlan geneve ip_gre ipip sit" $(MATRIX_FILES:%=-f %)
 
 # Benchmark (issue 6), not part of `make test`: reference BPF programs (bpf/bench/), their
 # skeletons and the C tools built from them live under .build/bench; bench/run.sh writes

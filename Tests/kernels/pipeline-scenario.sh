@@ -105,6 +105,20 @@ tunnel gn0 10.220.2 yes type geneve id 43 remote 10.213.0.2 -- type geneve id 43
 tunnel gt0 10.220.3 yes type gretap local 10.213.0.1 remote 10.213.0.2 -- type gretap local 10.213.0.2 remote 10.213.0.1
 tunnel gr0 10.220.4 no type gre local 10.213.0.1 remote 10.213.0.2 -- type gre local 10.213.0.2 remote 10.213.0.1
 tunnel ip0 10.220.5 no type ipip local 10.213.0.1 remote 10.213.0.2 -- type ipip local 10.213.0.2 remote 10.213.0.1
+# SIT: IPv6 inside IPv4 (IPv6 on the tunnel devices only, no DAD).
+ip -n r link add st0 type sit local 10.213.0.1 remote 10.213.0.2 || fail "tunnel st0 (r)"
+ip -n p link add st0 type sit local 10.213.0.2 remote 10.213.0.1 || fail "tunnel st0 (p)"
+for ns in r p; do ip netns exec $ns sysctl -qw net.ipv6.conf.st0.disable_ipv6=0; done
+ip -n r addr add fd00:220:6::1/64 dev st0 nodad; ip -n p addr add fd00:220:6::2/64 dev st0 nodad
+ip -n r link set st0 up; ip -n p link set st0 up
+before=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}')
+ip netns exec p bash -c 'for i in $(seq 100); do echo x >/dev/udp/fd00:220:6::1/9; done'
+for _ in $(seq 50); do after=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}'); [[ $((after - before)) -ge 100 ]] && break; sleep 0.2; done
+sleep 1.5; after=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}')
+echo "DL-TUNNEL st0: $((after - before)) of 100 attributed"
+[[ $((after - before)) == 100 ]] || fail "tunnel st0: $((after - before)) of 100 attributed: $(scrape | tr '\n' ' ')"
+scrape | grep -q '^invalid/NO_SOCKET' && fail "tunnel st0: drops read as invalid: $(scrape | tr '\n' ' ')"
+ip -n r link del st0; ip -n p link del st0
 
 nsenter --net=/run/netns/r "$bin/dropledger" untag --interface dl0 || fail "untag"
 [[ -e /sys/fs/bpf/dropledger ]] && fail "tagger pins left"
