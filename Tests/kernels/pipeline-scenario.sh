@@ -79,6 +79,18 @@ wget -qO- http://127.0.0.1:10437/metrics | grep 'dropledger_tagger_packets_total
 # dl0 (prefix 10.213.0.1/32), the tunnel device strips the outer headers, the inner
 # packet is dropped at a closed port. Every drop must still count for 5150, none as
 # invalid: the area is found again behind the outer headers.
+# 100 datagrams from p to ADDRESS:9 through tunnel NAME: all must count for 5150, none invalid.
+expect_attributed() {  # NAME ADDRESS
+	local name=$1 address=$2 before after
+	before=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}')
+	ip netns exec p bash -c "for i in \$(seq 100); do echo x >/dev/udp/$address/9; done"
+	for _ in $(seq 50); do after=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}'); [[ $((after - before)) -ge 100 ]] && break; sleep 0.2; done
+	sleep 1.5; after=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}')
+	echo "DL-TUNNEL $name: $((after - before)) of 100 attributed"
+	[[ $((after - before)) == 100 ]] || fail "tunnel $name: $((after - before)) of 100 attributed: $(scrape | tr '\n' ' ')"
+	scrape | grep -q '^invalid/NO_SOCKET' && fail "tunnel $name: drops read as invalid: $(scrape | tr '\n' ' ')"
+	ip -n r link del "$name"; ip -n p link del "$name"
+}
 tunnel() {  # NAME INNER-NET ETHERNET(yes|no) TYPE-ARGS-R... -- TYPE-ARGS-P...
 	local name=$1 net=$2 eth=$3; shift 3
 	local r=() p=(); while [[ $1 != -- ]]; do r+=("$1"); shift; done; shift; p=("$@")
@@ -89,15 +101,7 @@ tunnel() {  # NAME INNER-NET ETHERNET(yes|no) TYPE-ARGS-R... -- TYPE-ARGS-P...
 	if [[ $eth == yes ]]; then
 		ip -n p neigh replace "$net.1" lladdr "$(ip netns exec r cat /sys/class/net/$name/address)" dev "$name" nud permanent
 	fi
-	local before after
-	before=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}')
-	ip netns exec p bash -c "for i in \$(seq 100); do echo x >/dev/udp/$net.1/9; done"
-	for _ in $(seq 50); do after=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}'); [[ $((after - before)) -ge 100 ]] && break; sleep 0.2; done
-	sleep 1.5; after=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}')
-	echo "DL-TUNNEL $name: $((after - before)) of 100 attributed; $(scrape | grep -c '^invalid/') invalid series"
-	[[ $((after - before)) == 100 ]] || fail "tunnel $name: $((after - before)) of 100 attributed: $(scrape | tr '\n' ' ')"
-	scrape | grep -q '^invalid/NO_SOCKET' && fail "tunnel $name: drops read as invalid: $(scrape | tr '\n' ' ')"
-	ip -n r link del "$name"; ip -n p link del "$name"
+	expect_attributed "$name" "$net.1"
 }
 tunnel vx0 10.220.1 yes type vxlan id 42 local 10.213.0.1 remote 10.213.0.2 dstport 4789 dev dl0 -- \
 	type vxlan id 42 local 10.213.0.2 remote 10.213.0.1 dstport 4789 dev dl1
@@ -111,14 +115,7 @@ ip -n p link add st0 type sit local 10.213.0.2 remote 10.213.0.1 || fail "tunnel
 for ns in r p; do ip netns exec $ns sysctl -qw net.ipv6.conf.st0.disable_ipv6=0; done
 ip -n r addr add fd00:220:6::1/64 dev st0 nodad; ip -n p addr add fd00:220:6::2/64 dev st0 nodad
 ip -n r link set st0 up; ip -n p link set st0 up
-before=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}')
-ip netns exec p bash -c 'for i in $(seq 100); do echo x >/dev/udp/fd00:220:6::1/9; done'
-for _ in $(seq 50); do after=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}'); [[ $((after - before)) -ge 100 ]] && break; sleep 0.2; done
-sleep 1.5; after=$(scrape | awk '$1 == "5150/NO_SOCKET" {print $2}')
-echo "DL-TUNNEL st0: $((after - before)) of 100 attributed"
-[[ $((after - before)) == 100 ]] || fail "tunnel st0: $((after - before)) of 100 attributed: $(scrape | tr '\n' ' ')"
-scrape | grep -q '^invalid/NO_SOCKET' && fail "tunnel st0: drops read as invalid: $(scrape | tr '\n' ' ')"
-ip -n r link del st0; ip -n p link del st0
+expect_attributed st0 fd00:220:6::1
 
 nsenter --net=/run/netns/r "$bin/dropledger" untag --interface dl0 || fail "untag"
 [[ -e /sys/fs/bpf/dropledger ]] && fail "tagger pins left"
