@@ -55,7 +55,10 @@ $(SKEL_DIR)/%.skel.h: $(BPF_OUT)/%.bpf.o | $(SKEL_DIR)
 $(BPF_OUT) $(SKEL_DIR):
 	mkdir -p $@
 
-bpf: $(BPF_PROGRAMS:%=$(SKEL_DIR)/%.skel.h)
+# Test-only programs loaded by the tests themselves (tc), not embedded.
+BPF_TEST_PROGRAMS := move_head
+
+bpf: $(BPF_PROGRAMS:%=$(SKEL_DIR)/%.skel.h) $(BPF_TEST_PROGRAMS:%=$(BPF_OUT)/%.bpf.o)
 
 $(BPF_ARM64_OUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h | $(BPF_ARM64_OUT)
 	$(CLANG) $(BPF_ARM64_CFLAGS) -c $< -o $@

@@ -222,6 +222,53 @@ __noinline int dl_recover_area(struct window *w, __u64 end, __u32 n, __u32 m, __
 	return DL_RECOVERED_NOTHING;
 }
 
+/*
+ * Whether a TC program moved the head over the area: bpf_skb_adjust_room(),
+ * bpf_skb_vlan_pop() and friends move the MAC header by memmove() and, on kernels
+ * before 6.19, leave the metadata where it was. Popping k bytes (or pushing and
+ * popping them) leaves a copy of the Ethernet header's first min(k, 14) bytes where
+ * the header was, k bytes before where it is now: inside the bytes the area is read
+ * from. Looks for that copy for k from 4 up to the area's length `m` (`end` is an
+ * address). Only there: the area's bytes are this packet's, written by the tagger,
+ * while the headroom before them holds whatever earlier packets left in the buffer,
+ * old Ethernet headers of the same flow included.
+ *
+ * A genuine area would have to end with the frame's own destination MAC address
+ * for this to misfire: the drop is then counted as `invalid`, never for another
+ * customer. Only skbs that passed a TC ingress hook are checked.
+ */
+__noinline int dl_head_moved(struct window *w, __u64 end, __u32 m)
+{
+	if (!w || m < 4 || m > DL_META_MAX)
+		return 0;
+	if (bpf_probe_read_kernel(w->b, bytes9(m) + 14, (void *)(end - m)))
+		return 0;
+	for (__u32 k = 4; k <= DL_META_MAX && k <= m; k++) {
+		__u32 s = m - k, len = k < 14 ? k : 14, j;
+
+		for (j = 0; j < 14 && j < len; j++)
+			if (w->b[idx(s + j)] != w->b[idx(m + j)])
+				break;
+		if (j == len)
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline bool head_moved(struct sk_buff *skb, long end, __u32 m)
+{
+	__u32 zero = 0;
+	struct window *w;
+	__u64 head = 0;
+
+	if (!bpf_core_field_exists(skb->tc_at_ingress) || !BPF_CORE_READ_BITFIELD(skb, tc_at_ingress))
+		return false;
+	w = bpf_map_lookup_elem(&windows, &zero);
+	if (!w || end < m || bpf_core_read(&head, sizeof(head), &skb->head))
+		return false;
+	return dl_head_moved(w, head + end, m);
+}
+
 /* The caller's side: `end` as an offset from `skb->head`. */
 static __always_inline int recover_area(struct sk_buff *skb, long end, __u32 m, const volatile __u8 *customer_type,
 					__u64 *customer)

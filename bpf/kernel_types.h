@@ -33,9 +33,12 @@ struct net_device {
 struct sk_buff {
 	unsigned int len;
 	struct net_device *dev;
+	int skb_iif;               /* the device it was last received on */
 	__u16 mac_header;
 	__u16 network_header;
-	__u16 inner_mac_header;    /* set (non-zero) once a tunnel pushed outer headers */
+	__u16 inner_mac_header;    /* where the inner frame starts once a tunnel pushed outer headers
+				    * in front of it (left over, and meaningless, on other skbs) */
+	__u8 tc_at_ingress:1;      /* the skb passed a TC ingress hook (CONFIG_NET_XGRESS or _CLS_ACT) */
 	unsigned int end;          /* an offset from head: NET_SKBUFF_DATA_USES_OFFSET on 64-bit */
 	unsigned char *head;
 };

@@ -43,9 +43,10 @@ static __always_inline __u32 bounded(__u32 x)
 /*
  * Walks the whole area as metadata-tlv.md's reader does. The newest entry of
  * the customer type wins, but any malformed part makes the area invalid.
+ * `*oldest` is where the last entry walked starts (the oldest, next to the packet).
  */
-static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, const volatile __u8 *customer_type,
-					   __u64 *customer)
+static __always_inline __u8 parse_customer_oldest(const __u8 *buf, __u32 m, const volatile __u8 *customer_type,
+						  __u64 *customer, __u32 *oldest)
 {
 	__u32 tl = buf[0], want = *customer_type;
 	__u32 p, i;
@@ -68,6 +69,7 @@ static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, const volat
 
 		if (l > 16 || p + 2 + l > m)
 			return DL_STATUS_INVALID;
+		*oldest = p;
 		if (!found && t == want) {
 			if (l == 0 || l > 8)
 				return DL_STATUS_INVALID;
@@ -85,6 +87,14 @@ static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, const volat
 		return DL_STATUS_NONE;
 	*customer = id;
 	return DL_STATUS_CUSTOMER;
+}
+
+static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, const volatile __u8 *customer_type,
+					   __u64 *customer)
+{
+	__u32 oldest = 0;
+
+	return parse_customer_oldest(buf, m, customer_type, customer, &oldest);
 }
 
 #endif

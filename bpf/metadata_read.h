@@ -48,28 +48,73 @@ static __always_inline long mac_header_end(struct sk_buff *skb)
  * and wherever the area does not parse as a customer entry, the area is looked for
  * behind outer headers (area_recovery.h); only a valid one found there counts.
  */
-static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, long end, __u32 m, __u8 status,
-				    const volatile __u8 *customer_type, __u64 *customer)
+static __always_inline void count_overwritten(void)
 {
-	__u16 network = skb->network_header;
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&overwritten, &zero);
+
+	if (lost)
+		*lost += 1;
+}
+
+/*
+ * Whether the area's last two bytes may have been written over on transmit. A host
+ * that forwards a packet writes its new Ethernet header from the neighbour cache as 16
+ * aligned bytes (neigh_hh_output), the first two zero, right over them. That is
+ * only where the skb leaves by another device than it came in on; there, two zero
+ * bytes at the end are trusted only as the tagger's guard (a flag entry of type 0
+ * that is the oldest entry): anything else may have been a customer ID's last bytes.
+ */
+static __always_inline bool tail_rewritten(struct sk_buff *skb, const __u8 *area, __u32 m, __u32 oldest)
+{
+	struct net_device *dev = skb->dev;
+	int iif = skb->skb_iif;
+
+	if (!dev || !iif || iif == dev->ifindex || m < 2)
+		return false;
+	m = bounded(m);
+	return area[m - 2] == 0 && area[m - 1] == 0 && oldest != m - 2;
+}
+
+/*
+ * Whether a tunnel pushed outer headers over the area on transmit. Tunnels mark where
+ * the inner frame starts when they push (skb_reset_inner_headers) and keep the mark
+ * even where they clear skb->encapsulation: the MAC header is then still that inner
+ * frame's, with the outer IP header before it, or (once the outer Ethernet header is
+ * written) before the mark. Other skbs may carry any stale mark (veth's: two bytes
+ * before the MAC header), which neither describes.
+ */
+static __always_inline bool encapsulated(struct sk_buff *skb, long end, __u16 network, __u16 inner)
+{
+	if (!inner || end < 0)
+		return false;
+	return inner > end || (inner == end && network != (__u16)~0U && network < end);
+}
+
+static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, long end, __u32 m, __u8 status,
+				    const __u8 *area, __u32 oldest, const volatile __u8 *customer_type,
+				    __u64 *customer)
+{
+	__u16 network = skb->network_header, inner = skb->inner_mac_header;
 	bool ethernet = network == (__u16)~0U || network == end + 14;
 	int found;
 
-	if (status == DL_STATUS_CUSTOMER && ethernet)
-		return status;
+	if (status == DL_STATUS_CUSTOMER && ethernet) {
+		/* A TC program that moved the head left its old bytes where the area was;
+		 * a forwarding host's new MAC header may have ended it with two others. */
+		if (!tail_rewritten(skb, area, m, oldest) && !head_moved(skb, end, m))
+			return status;
+		count_overwritten();
+		return DL_STATUS_INVALID;
+	}
 	found = recover_area(skb, end, m, customer_type, customer);
 	if (found == DL_RECOVERED_AREA)
 		return DL_STATUS_CUSTOMER;
 	/* Outer headers pushed on transmit sit where the area was: whatever the bytes
-	 * before the MAC header say, they are not the tagger's. Tunnels mark the inner
-	 * headers when they push (skb_reset_inner_headers), and keep the mark even where
-	 * they clear skb->encapsulation (a single packet with its checksum done). */
-	if (skb->inner_mac_header) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&overwritten, &zero);
-
-		if (lost)
-			*lost += 1;
+	 * before the MAC header say, they are not the tagger's (see encapsulated()). The
+	 * same for a head a TC program moved. */
+	if (encapsulated(skb, end, network, inner) || head_moved(skb, end, m)) {
+		count_overwritten();
 		return DL_STATUS_INVALID;
 	}
 	if (found == DL_KERNEL_END_IS_FRAME)
@@ -117,8 +162,11 @@ static __always_inline __u8 classify_direct(struct sk_buff *skb, const volatile 
 		return DL_STATUS_INVALID;
 	/* btf_id 0: untrusted read-only memory of any size; loads past the area read
 	 * the packet that follows it (parse_customer never uses those bytes). */
-	return checked(skb, head, end, m, parse_customer(bpf_rdonly_cast(head + end - m, 0), m, customer_type, customer),
-		       customer_type, customer);
+	const __u8 *area = bpf_rdonly_cast(head + end - m, 0);
+	__u32 oldest = 0;
+	__u8 status = parse_customer_oldest(area, m, customer_type, customer, &oldest);
+
+	return checked(skb, head, end, m, status, area, oldest, customer_type, customer);
 }
 
 static __always_inline __u8 classify_copy(struct sk_buff *skb, const volatile __u8 *customer_type, __u64 *customer)
@@ -143,7 +191,10 @@ static __always_inline __u8 classify_copy(struct sk_buff *skb, const volatile __
 		return DL_STATUS_INVALID;
 	if (bpf_probe_read_kernel(s->buf, m, head + end - m))
 		return DL_STATUS_INVALID;
-	return checked(skb, head, end, m, parse_customer(s->buf, m, customer_type, customer), customer_type, customer);
+	__u32 oldest = 0;
+	__u8 status = parse_customer_oldest(s->buf, m, customer_type, customer, &oldest);
+
+	return checked(skb, head, end, m, status, s->buf, oldest, customer_type, customer);
 }
 
 #endif

@@ -132,22 +132,31 @@ static __always_inline struct tagger_value *lookup_customer(struct xdp_md *ctx, 
  * metadata-tlv.md, "Pushing and popping": push [T][L][V] as the newest entry.
  * Returns the enum tagger_result; on anything but TAGGER_TAGGED the packet is
  * as it was.
+ *
+ * A new area first gets a guard: a flag entry of type 0 (bytes 00 00), the oldest,
+ * right before the packet. When the host forwards the packet, the neighbour cache
+ * writes the new Ethernet header as 16 aligned bytes (neigh_hh_output), the first two
+ * zero, over the area's last two bytes; with the guard those were 00 00 already, so
+ * the customer entry survives to an egress drop (a full queue) and the reader, which
+ * sees the guard, can trust it. Without it those two bytes would be the customer ID's
+ * last two, zeroed: another customer's ID.
  */
 static __always_inline __u32 push_customer(struct xdp_md *ctx, const struct tagger_value *v)
 {
 	__u8 *meta = (void *)(long)ctx->data_meta;
 	__u8 *data = (void *)(long)ctx->data;
 	__u32 l = v->len, n, m, tl = 0, grow = 0, off;
+	bool fresh = meta >= data;
 	__u8 *e;
 
 	if (l == 0 || l > 8)      /* user space never writes these */
 		return TAGGER_NO_MATCH;
 	n = 2 + l;
 
-	if (meta >= data) {
+	if (fresh) {
 		/* No area (a driver without metadata support has meta > data: adjust_meta refuses). */
 		m = 0;
-		grow = (1 + n + 3) & ~3U;
+		grow = (1 + 2 + n + 3) & ~3U;   /* TL, the guard, the entry */
 	} else {
 		/* A pointer difference is an unknown scalar to the verifier: bound it first. */
 		m = (__u32)(data - meta);
@@ -168,6 +177,15 @@ static __always_inline __u32 push_customer(struct xdp_md *ctx, const struct tagg
 	/* Entries stay where they are: the new entry goes right before the newest one. */
 	meta = (void *)(long)ctx->data_meta;
 	data = (void *)(long)ctx->data;
+	if (fresh) {
+		__u8 *g = meta + bounded(grow - 2);
+
+		if (meta + 1 > data || g + 2 > data)
+			goto undo;
+		g[0] = 0;
+		g[1] = 0;
+		tl = 2;
+	}
 	off = bounded(m + grow - tl - n);
 	e = meta + off;
 	if (meta + 1 > data || e + 2 > data)

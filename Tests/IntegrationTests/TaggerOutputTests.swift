@@ -11,9 +11,11 @@ struct TaggerOutputTests {
     static let prefixes = ["192.0.2.0/24=4242", "192.0.2.128/25=77", "2001:db8::/32=4242", "2001:db8:1::/48=18446744073709551615"]
     static let v4Frame = TaggerFrames.ipv4(source: [10, 0, 0, 2], destination: [192, 0, 2, 7])
 
-    /// The area MetadataAreaWriter makes by pushing `customer` onto `area`.
+    /// The area MetadataAreaWriter makes by pushing `customer` onto `area`. A new area
+    /// starts with the tagger's guard, a flag entry of type 0 (see bpf/tagger.bpf.c).
     static func expected(_ area: [UInt8], customer: UInt64 = customer, type: UInt8 = 1) throws -> [UInt8] {
         var writer = area.isEmpty ? MetadataAreaWriter() : try MetadataAreaWriter(area: area)
+        if area.isEmpty { try writer.push(type: 0, value: []) }
         try writer.push(type: type, value: MetadataTLV.customerValue(customer))
         return writer.bytes
     }
@@ -66,7 +68,7 @@ struct TaggerOutputTests {
         for _ in 0..<5 { expected = try Self.expected(expected) }
         let result = try TaggerRunResult.run(frame: Self.v4Frame, prefixes: Self.prefixes, extra: ["--runs", "5"])
         #expect(result.meta == expected)
-        #expect(try MetadataTLV.entries(result.meta).count == 5)
+        #expect(try MetadataTLV.entries(result.meta).count == 5 + 1, "five customer entries on the guard")
         #expect(result.counts == Self.counts("tagged", 5))
     }
 
