@@ -4,7 +4,8 @@
 # namespaces; restores kernel.bpf_stats_enabled. Bounded: a few minutes on 2 cores.
 #
 # Sizes can be overridden: KERNEL_DROPS_PER_CPU, E2E_DROPS_PER_CPU, CONSUMER_EVENTS_PER_CPU,
-# CONSUMER_RING_BYTES, CONSUMER_ROUNDS, MEMORY_CUSTOMERS, E2E_BIG_RING (a second end-to-end run).
+# CONSUMER_RING_BYTES, CONSUMER_ROUNDS, MEMORY_CUSTOMERS, E2E_BIG_RING (a second end-to-end run),
+# RECOVERY_DROPS_PER_CPU, RECOVERY_ROUNDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,8 @@ CONSUMER_RING_BYTES=${CONSUMER_RING_BYTES:-$((128 << 20))}
 CONSUMER_ROUNDS=${CONSUMER_ROUNDS:-5}
 MEMORY_CUSTOMERS=${MEMORY_CUSTOMERS:-1000000}
 E2E_BIG_RING=${E2E_BIG_RING:-1MiB}
+RECOVERY_DROPS_PER_CPU=${RECOVERY_DROPS_PER_CPU:-500000}
+RECOVERY_ROUNDS=${RECOVERY_ROUNDS:-3}
 CPUS=$(nproc)
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (BPF, namespaces, bpf_stats)" >&2; exit 1; }
@@ -190,6 +193,48 @@ for role in "${!SUM_T[@]}"; do BOTH_NS[$role]=$(ns_div "${SUM_T[$role]}" "${SUM_
 DL_NS=${BOTH_NS[dl]}
 FLOOR_NS=${BOTH_NS[floor]}
 DL_RATIO=$(ratio "$DL_NS" "$FLOOR_NS")
+# ---- 1b. area recovery (issue 15): the common path and a drop found behind outer headers ----
+# Alternating batches in one exporter: plain tagged frames dropped at a closed port (the area
+# where the kernel says: the common path), and the same inside VXLAN, decapsulated by a VXLAN
+# device and dropped likewise (the area found by walking back over the outer headers).
+ip -n $NS_R link add dlbvx type vxlan id 42 local $ADDR_R remote $ADDR_P dstport 4789 dev $DEV
+ip -n $NS_R addr add 10.214.9.1/24 dev dlbvx
+ip -n $NS_R link set dlbvx up
+VX_MAC=$(ip netns exec $NS_R cat /sys/class/net/dlbvx/address)
+inject_vxlan_all() {
+	local c pids=()
+	for ((c = 0; c < CPUS; c++)); do
+		ip netns exec $NS_R taskset -c $c $BIN/dropledger-inject --interface $DEV --dst $ADDR_R --src $ADDR_P \
+			--vxlan 42 --inner-dst 10.214.9.1 --inner-src 10.214.9.2 --inner-mac "$VX_MAC" \
+			--customer $((4242 + c)) --count "$1" --dport 9 & pids+=($!)
+	done
+	for pid in "${pids[@]}"; do wait "$pid"; done
+}
+log "1b/5 area recovery: $RECOVERY_ROUNDS rounds of $((RECOVERY_DROPS_PER_CPU * CPUS)) plain and as many VXLAN-decapsulated drops"
+start_exporter
+REC_ID=$(exporter_prog_id)
+sysctl -qw kernel.bpf_stats_enabled=1
+REC_PLAIN_T=0; REC_PLAIN_C=0; REC_VX_T=0; REC_VX_C=0
+for ((round = 0; round < RECOVERY_ROUNDS; round++)); do
+	before[rec]=$(prog_stats "$REC_ID"); inject_all "$RECOVERY_DROPS_PER_CPU" >/dev/null; after[rec]=$(prog_stats "$REC_ID")
+	read -r t c <<<"$(delta rec)"; REC_PLAIN_T=$((REC_PLAIN_T + t)); REC_PLAIN_C=$((REC_PLAIN_C + c))
+	before[rec]=$(prog_stats "$REC_ID"); inject_vxlan_all "$RECOVERY_DROPS_PER_CPU"; after[rec]=$(prog_stats "$REC_ID")
+	read -r t c <<<"$(delta rec)"; REC_VX_T=$((REC_VX_T + t)); REC_VX_C=$((REC_VX_C + c))
+done
+sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+sleep 1.5
+REC_METRICS=$(metrics)
+# Every injected drop (plain and VXLAN) counted for its customer; nothing invalid.
+REC_COUNTED=$(awk '/^dropledger_drops_total\{customer="424[2-9]",reason="NO_SOCKET"\}/ { s += $NF } END { print s + 0 }' <<<"$REC_METRICS")
+REC_INVALID=$(awk '/^dropledger_drops_total\{customer="invalid"/ { s += $NF } END { print s + 0 }' <<<"$REC_METRICS")
+REC_SENT=$((2 * RECOVERY_ROUNDS * RECOVERY_DROPS_PER_CPU * CPUS))
+stop_exporter
+ip -n $NS_R link del dlbvx
+REC_PLAIN_NS=$(ns_div "$REC_PLAIN_T" "$REC_PLAIN_C")
+REC_VX_NS=$(ns_div "$REC_VX_T" "$REC_VX_C")
+REC_EXTRA_NS=$(awk -v a="$REC_VX_NS" -v b="$REC_PLAIN_NS" 'BEGIN { printf "%.1f", a - b }')
+REC_RATIO=$(ratio "$REC_VX_NS" "$REC_PLAIN_NS")
+
 # A table row: $1 = batch (dl-first, refs-first, or "both"), $2 = role, $3 = label.
 kernel_row() {
 	local ns runs floor
@@ -317,6 +362,7 @@ V_CPU=$(verdict "$E2E_NS_PER_EVENT <= 150" "$E2E_NS_PER_EVENT ns vs ≤ 150 ns")
 V_CONSUMER=$(verdict "$CONSUMER_RATIO >= 0.7" "${CONSUMER_RATIO}× vs ≥ 0.7×")
 V_SCRAPE=$(verdict "$RENDER_100K <= 50" "$(printf %.1f "$RENDER_100K") ms vs ≤ 50 ms")
 V_MEM=$(verdict "$MEM_PEAK_MB <= 256" "peak $MEM_PEAK_MB MB vs ≤ 256 MB")
+V_RECOVERY=$([ "$REC_COUNTED" = "$REC_SENT" ] && [ "$REC_INVALID" = 0 ] && echo "**measured**, exact" || echo "**missed** ($REC_COUNTED of $REC_SENT attributed)")
 
 cat >"$OUT" <<EOF
 # dropledger benchmark results
@@ -342,6 +388,7 @@ are noise; the ratios are measured within this one run.
 | Swift consumer ≥ 0.7× the C consumer | ${CONSUMER_RATIO}× | $V_CONSUMER |
 | 100k-series render ≤ 50 ms, gzip supported | $(printf %.1f "$RENDER_100K") ms; gzip yes | $V_SCRAPE |
 | ≤ 256 MB resident with 1M customers | ingest $MEM_INGEST_MB MB, peak $MEM_PEAK_MB MB (one render with the default --max-customers 10000) | $V_MEM |
+| area recovery (issue 15): what a recovered drop costs, all attributed | $REC_VX_NS vs $REC_PLAIN_NS ns/drop on the common path: +$REC_EXTRA_NS ns (${REC_RATIO}×); $REC_COUNTED of $REC_SENT attributed, $REC_INVALID invalid | $V_RECOVERY |
 
 ## 1. Kernel cost per drop on \`tp_btf/kfree_skb\`
 
@@ -383,6 +430,23 @@ with plain stores and published by a plain store of the head, where \`BPF_MAP_TY
 for many producers, takes a spinlock with interrupts off to reserve and an atomic exchange to
 commit. Kernels before 6.17 reject the casts and load the copy variant (\`on_kfree_skb_copy\`),
 which costs more. $COPY_COST
+
+### 1b. Area recovery (issue 15)
+
+One exporter, $RECOVERY_ROUNDS alternating rounds of $((RECOVERY_DROPS_PER_CPU * CPUS)) drops each: tagged UDP
+frames dropped at a closed port (the area where the kernel says it ends: the common path),
+then the same frames inside VXLAN (\`dropledger-inject --vxlan\`), decapsulated by a VXLAN
+device and dropped likewise, their area found behind the outer headers
+(\`bpf/area_recovery.h\`). The program's own run time per drop (bpf_stats):
+
+| drops | ns/drop | ratio to the common path | runs |
+|---|---|---|---|
+| area where the kernel says (common path) | $REC_PLAIN_NS | 1.00× | $REC_PLAIN_C |
+| area recovered behind Ethernet, IPv4, UDP and VXLAN headers | $REC_VX_NS | ${REC_RATIO}× | $REC_VX_C |
+
+A recovered drop costs $REC_EXTRA_NS ns more than one on the common path; $REC_COUNTED of
+$REC_SENT drops were counted for the customer they were tagged for, $REC_INVALID as invalid.
+The common path's own cost is the first table's.
 
 ## 2. End to end at the maximum injectable rate
 

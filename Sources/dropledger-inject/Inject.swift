@@ -49,6 +49,18 @@ struct Inject: ParsableCommand {
     @Option(help: "Frames handed to the stack at a time, 1 to 256 (the kernel's default: 64).")
     var batchSize: UInt32 = 64
 
+    @Option(help: "Send each frame inside VXLAN with this VNI (to UDP port 4789 of --dst); the inner frame goes from --inner-src to --inner-dst, the area stays before the outer Ethernet header, where a tagger on the underlay writes it.")
+    var vxlan: UInt32?
+
+    @Option(help: "With --vxlan: the inner frame's destination IPv4 address.")
+    var innerDst: String?
+
+    @Option(help: "With --vxlan: the inner frame's source IPv4 address.")
+    var innerSrc: String?
+
+    @Option(help: "With --vxlan: the inner frame's destination MAC (the VXLAN device's), aa:bb:cc:dd:ee:ff.")
+    var innerMAC: String?
+
     func run() throws {
         let ifindex = if_nametoindex(interface)
         guard ifindex != 0 else { throw ValidationError("no device \(interface) in this network namespace") }
@@ -69,10 +81,24 @@ struct Inject: ParsableCommand {
             area = bytes
         }
         guard (1...256).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 256, got \(batchSize)") }
-        let frame = UDPFrame(
-            destinationMAC: try DeviceAddress.mac(of: interface), sourceMAC: [0x02, 0, 0, 0, 0, 0x01],
-            source: srcAddress, destination: dstAddress, sourcePort: sport, destinationPort: dport,
-            payloadLength: payload).bytes
+        let deviceMAC = try DeviceAddress.mac(of: interface)
+        let frame: [UInt8]
+        if let vxlan {
+            guard let innerDst, let innerSrc, let innerMAC, let innerDstAddress = IPv4(innerDst), let innerSrcAddress = IPv4(innerSrc),
+                  let innerMACBytes = Hex.decode(innerMAC), innerMACBytes.count == 6 else {
+                throw ValidationError("--vxlan needs --inner-dst and --inner-src (IPv4) and --inner-mac (aa:bb:cc:dd:ee:ff)")
+            }
+            guard vxlan < 1 << 24 else { throw ValidationError("--vxlan must be a 24-bit VNI, got \(vxlan)") }
+            let inner = UDPFrame(destinationMAC: innerMACBytes, sourceMAC: [0x02, 0, 0, 0, 0, 0x02], source: innerSrcAddress,
+                                 destination: innerDstAddress, sourcePort: sport, destinationPort: dport, payloadLength: payload)
+            frame = UDPFrame.vxlan(destinationMAC: deviceMAC, sourceMAC: [0x02, 0, 0, 0, 0, 0x01], source: srcAddress,
+                                   destination: dstAddress, vni: vxlan, inner: inner).bytes
+        } else {
+            frame = UDPFrame(
+                destinationMAC: deviceMAC, sourceMAC: [0x02, 0, 0, 0, 0, 0x01],
+                source: srcAddress, destination: dstAddress, sourcePort: sport, destinationPort: dport,
+                payloadLength: payload).bytes
+        }
         let injector = try FrameInjector()
         for metadata in batch ?? [area] {
             try injector.inject(frame: frame, metadata: metadata, ifindex: ifindex, count: count, batchSize: batchSize)

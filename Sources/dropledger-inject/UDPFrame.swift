@@ -5,16 +5,30 @@ struct UDPFrame {
 
     init(destinationMAC: [UInt8], sourceMAC: [UInt8], source: IPv4, destination: IPv4,
          sourcePort: UInt16, destinationPort: UInt16, payloadLength: Int) {
+        self.init(destinationMAC: destinationMAC, sourceMAC: sourceMAC, source: source, destination: destination,
+                  sourcePort: sourcePort, destinationPort: destinationPort,
+                  payload: [UInt8](repeating: 0x61, count: payloadLength))
+    }
+
+    init(destinationMAC: [UInt8], sourceMAC: [UInt8], source: IPv4, destination: IPv4,
+         sourcePort: UInt16, destinationPort: UInt16, payload: [UInt8]) {
         var ip: [UInt8] = [0x45, 0x00]
-        ip += be16(UInt16(20 + 8 + payloadLength))
+        ip += be16(UInt16(20 + 8 + payload.count))
         ip += [0x00, 0x01, 0x40, 0x00, 64, 17, 0, 0]  // id 1, DF, TTL 64, UDP, checksum below
         ip += source.octets + destination.octets
         let checksum = Self.checksum(ip)
         ip[10] = UInt8(checksum >> 8)
         ip[11] = UInt8(checksum & 0xff)
-        var udp = be16(sourcePort) + be16(destinationPort) + be16(UInt16(8 + payloadLength)) + [0, 0]
-        udp += [UInt8](repeating: 0x61, count: payloadLength)
+        let udp = be16(sourcePort) + be16(destinationPort) + be16(UInt16(8 + payload.count)) + [0, 0] + payload
         bytes = destinationMAC + sourceMAC + [0x08, 0x00] + ip + udp
+    }
+
+    /// `inner` carried in VXLAN (RFC 7348: flags with I set, the VNI) to UDP port 4789.
+    static func vxlan(destinationMAC: [UInt8], sourceMAC: [UInt8], source: IPv4, destination: IPv4, vni: UInt32,
+                      inner: UDPFrame) -> UDPFrame {
+        let header: [UInt8] = [0x08, 0, 0, 0, UInt8(vni >> 16 & 0xff), UInt8(vni >> 8 & 0xff), UInt8(vni & 0xff), 0]
+        return UDPFrame(destinationMAC: destinationMAC, sourceMAC: sourceMAC, source: source, destination: destination,
+                        sourcePort: 40000, destinationPort: 4789, payload: header + inner.bytes)
     }
 
     private static func checksum(_ header: [UInt8]) -> UInt16 {
