@@ -41,6 +41,9 @@
 struct window {
 	__u8 b[1024 + 272];
 	__u64 customer;   /* what dl_recover_area found */
+	__u32 found;      /* dl_udp_tunnel_start's candidate so far: in memory, where the
+			   * verifier does not tell its values apart, so that the states
+			   * of the loop's iterations converge */
 };
 
 struct {
@@ -176,15 +179,21 @@ static __always_inline __u32 udp_tunnel_frame(const __u8 *w, __u32 t, __u32 hdr)
  * Copies the bytes around the kernel's end of the area (`end`, an address; `n` bytes
  * before it, DL_AFTER after) into the window, and looks for VXLAN or Geneve before
  * that end (the inner frame): returns where the outer Ethernet header starts in the
- * window, 0 if there is no UDP tunnel there, -1 if the copy failed.
+ * window, 0 if there is no UDP tunnel there, -1 if the copy failed or the bytes read
+ * as a UDP tunnel two ways (then the other walks, which could read the same bytes a
+ * third way, are not tried either).
  *
  * VXLAN: 8 bytes, flags with I set, reserved bytes zero. Geneve: 8 bytes, then k
  * option words (0 to 63). Walking back from the inner frame, k is not known, so each
  * is tried: the header k words before the inner frame must start with the byte k
- * (version 0, option length k), have its reserved flag bits clear and carry
- * Ethernet (0x6558); then the UDP and IP checks. If more than one candidate (VXLAN,
- * or Geneve with two option lengths) checks out, the bytes are ambiguous (a header
- * forged inside the options, or before the real ones) and nothing is found.
+ * (version 0, option length k) and carry Ethernet (0x6558); then the UDP and IP
+ * checks. If more than one candidate (VXLAN, or Geneve with two option lengths)
+ * checks out, the bytes are ambiguous (a header forged inside the options, or before
+ * the real ones) and nothing is found. The reserved flag bits are not checked, as
+ * the kernel does not check them: the real header is then one of the candidates
+ * whenever the outer headers are ones the walk knows (an IPv4 header without
+ * options, an IPv6 header without extension headers), so that a forged one makes
+ * the bytes ambiguous rather than wins.
  *
  * A global function: its bounded loop is verified once, on its own. Called by the
  * program itself rather than by dl_recover_area, whose stack leaves no room for a
@@ -192,7 +201,7 @@ static __always_inline __u32 udp_tunnel_frame(const __u8 *w, __u32 t, __u32 hdr)
  */
 __noinline int dl_udp_tunnel_start(struct window *win, __u64 end, __u32 n)
 {
-	__u32 found = 0, e, t;
+	__u32 e, t;
 
 	if (!win || n < 14 + 20 + 4 || n > DL_WINDOW)
 		return -1;
@@ -200,24 +209,25 @@ __noinline int dl_udp_tunnel_start(struct window *win, __u64 end, __u32 n)
 	 * only as far as the header checks go. */
 	if (bpf_probe_read_kernel(win->b, bytes10(n) + DL_AFTER, (void *)(end - n)))
 		return -1;
+	win->found = 0;
 	t = n - 8;
 	if ((win->b[idx(t)] & 0x08) && win->b[idx(t + 3)] == 0 && win->b[idx(t + 7)] == 0)
-		found = udp_tunnel_frame(win->b, t, 8);
+		win->found = udp_tunnel_frame(win->b, t, 8);
 #pragma clang loop unroll(disable)
 	for (__u32 k = 0; k < 64; k++) {
 		if (n < 16 + 4 * k)
 			break;
 		t = n - 8 - 4 * k;
-		if (win->b[idx(t)] != k || (win->b[idx(t + 1)] & 0x3f) || be16_at(win->b, t + 2) != DL_ETH_TEB)
+		if (win->b[idx(t)] != k || be16_at(win->b, t + 2) != DL_ETH_TEB)
 			continue;
 		e = udp_tunnel_frame(win->b, t, 8 + 4 * k);
 		if (!e)
 			continue;
-		if (found)
-			return 0;   /* two readings of the same bytes: no guess */
-		found = e;
+		if (win->found)
+			return -1;  /* two readings of the same bytes: no guess, nor another walk */
+		win->found = e;
 	}
-	return found;
+	return win->found;
 }
 
 /*
