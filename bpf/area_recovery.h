@@ -8,10 +8,12 @@
  * no longer ends where the kernel says (head + mac_header): the outer headers lie
  * between. Their bytes are still in the buffer, intact. Walking back from the
  * kernel's end over outer headers, each validated field by field (the tunnel header,
- * the outer UDP or GRE header, the outer IP header's version, length, protocol and
- * checksum, the outer Ethernet type, up to two VLAN tags), finds the area where the
- * tagger left it; anything that does not validate finds nothing, and the drop keeps
- * the verdict read at the kernel's end (`none` or `invalid`, never a guess).
+ * Geneve's with its option words, the outer UDP or GRE header, the outer IP header's
+ * version, length, protocol and checksum, or the IPv6 header's and the destination
+ * options Linux's IPv6 tunnels add, the outer Ethernet type, up to two VLAN tags),
+ * finds the area where the tagger left it; anything that does not validate, or
+ * validates two ways, finds nothing, and the drop keeps the verdict read at the
+ * kernel's end (`none` or `invalid`, never a guess).
  *
  * Only drops whose area is not a valid customer entry where the kernel says it is
  * pay for this: one copy of the bytes before that end, and the checks.
@@ -25,19 +27,23 @@
 
 /* Bytes copied from before the kernel's end of the area: the largest area (252)
  * behind the largest outer stack walked (Ethernet, two VLAN tags, IPv6, UDP, Geneve
- * without options: 86); and after it, enough for an outer IP header. */
-#define DL_WINDOW 352
+ * with 63 option words: 330); and after it, enough for an outer IP header. */
+#define DL_WINDOW 584
 #define DL_AFTER 64
 
 /*
  * The window, in a map value rather than on the stack (older verifiers reject
- * variable-offset stack reads). Indexes are masked to 10 bits, so the slack past the
- * window keeps every masked load, and parse_customer's 266 bytes from an area's
- * start, in bounds.
+ * variable-offset stack reads). Indexes and the copy's byte counts are masked to
+ * 10 bits, so the slack past 1024 keeps every masked load in bounds, as well as the
+ * copy (a count up to 1023, and the DL_AFTER bytes after it) and parse_customer's
+ * 266 bytes from an area's start.
  */
 struct window {
-	__u8 b[1024 + 16];
+	__u8 b[1024 + 272];
 	__u64 customer;   /* what dl_recover_area found */
+	__u32 found;      /* dl_udp_tunnel_start's candidate so far: in memory, where the
+			   * verifier does not tell its values apart, so that the states
+			   * of the loop's iterations converge */
 };
 
 struct {
@@ -54,13 +60,16 @@ static __always_inline __u32 idx(__u32 x)
 	return x;
 }
 
-/* The same for a byte count up to 511 (clang drops a plain mask it can prove redundant,
- * and older verifiers lose the bound it proved). */
-static __always_inline __u32 bytes9(__u32 x)
+/* The same for a byte count up to 1023 (clang drops a plain mask it can prove
+ * redundant, and older verifiers lose the bound it proved). */
+static __always_inline __u32 bytes10(__u32 x)
 {
-	asm volatile("%0 &= 0x1ff" : "+r"(x));
+	asm volatile("%0 &= 0x3ff" : "+r"(x));
 	return x;
 }
+
+_Static_assert(DL_WINDOW <= 1023 && 1023 + DL_AFTER <= 1024 + 272 && 1023 + 266 <= 1024 + 272,
+	       "the window's slack must cover the masked copy and parse_customer's reads");
 
 static __always_inline __u32 be16_at(const __u8 *w, __u32 i)
 {
@@ -104,6 +113,34 @@ static __always_inline __u32 outer_ip_ending_at(const __u8 *w, __u32 end, __u32 
 }
 
 /*
+ * An IPv6 header followed by the destination options Linux's IPv6 tunnels (ip6tnl,
+ * ip6gre, ip6gretap) put after it unless told `encaplimit none`: one 8-byte header
+ * holding RFC 2473's tunnel encapsulation limit option and a PadN, next header
+ * `proto`, ending at `end`. Returns where the IPv6 header starts, or 0.
+ */
+#define DL_IPPROTO_DSTOPTS 60
+static __always_inline __u32 outer_ip6_tel_ending_at(const __u8 *w, __u32 end, __u32 proto, __u32 *type)
+{
+	__u32 s;
+
+	if (end < 48 || w[idx(end - 8)] != proto || w[idx(end - 7)] != 0 || /* 8 bytes */
+	    w[idx(end - 6)] != 4 || w[idx(end - 5)] != 1 ||                   /* encap limit, 1 byte */
+	    w[idx(end - 3)] != 1 || w[idx(end - 2)] != 1 || w[idx(end - 1)] != 0) /* PadN, 1 byte */
+		return 0;
+	s = outer_ip_ending_at(w, end - 8, DL_IPPROTO_DSTOPTS, 0, type);
+	return s && *type == DL_ETH_IPV6 ? s : 0;
+}
+
+/* An outer IP header carrying `proto` that ends at `end`, or (IPv6) whose tunnel
+ * destination options do. */
+static __always_inline __u32 outer_tunnel_ip_ending_at(const __u8 *w, __u32 end, __u32 proto, __u32 *type)
+{
+	__u32 s = outer_ip_ending_at(w, end, proto, 0, type);
+
+	return s ? s : outer_ip6_tel_ending_at(w, end, proto, type);
+}
+
+/*
  * The outer Ethernet header, with up to two VLAN tags, that ends at `ip` and carries
  * `type`: where the area must end. 0 if there is none.
  */
@@ -120,6 +157,80 @@ static __always_inline __u32 outer_ethernet_ending_at(const __u8 *w, __u32 ip, _
 }
 
 /*
+ * A UDP tunnel's header of `hdr` bytes starting at `t` in the window: where its outer
+ * Ethernet header starts (the UDP header before it says it holds the tunnel header
+ * and at least an Ethernet header, and the outer IP header before that says it holds
+ * exactly that UDP datagram), or 0.
+ */
+static __always_inline __u32 udp_tunnel_frame(const __u8 *w, __u32 t, __u32 hdr)
+{
+	__u32 type, ip, udp_len;
+
+	if (t < 8)
+		return 0;
+	udp_len = be16_at(w, t - 4);
+	if (udp_len < 8 + hdr + 14)
+		return 0;
+	ip = outer_ip_ending_at(w, t - 8, 17, udp_len, &type);
+	return ip ? outer_ethernet_ending_at(w, ip, type) : 0;
+}
+
+/*
+ * Copies the bytes around the kernel's end of the area (`end`, an address; `n` bytes
+ * before it, DL_AFTER after) into the window, and looks for VXLAN or Geneve before
+ * that end (the inner frame): returns where the outer Ethernet header starts in the
+ * window, 0 if there is no UDP tunnel there, -1 if the copy failed or the bytes read
+ * as a UDP tunnel two ways (then the other walks, which could read the same bytes a
+ * third way, are not tried either).
+ *
+ * VXLAN: 8 bytes, flags with I set, reserved bytes zero. Geneve: 8 bytes, then k
+ * option words (0 to 63). Walking back from the inner frame, k is not known, so each
+ * is tried: the header k words before the inner frame must start with the byte k
+ * (version 0, option length k) and carry Ethernet (0x6558); then the UDP and IP
+ * checks. If more than one candidate (VXLAN, or Geneve with two option lengths)
+ * checks out, the bytes are ambiguous (a header forged inside the options, or before
+ * the real ones) and nothing is found. The reserved flag bits are not checked, as
+ * the kernel does not check them: the real header is then one of the candidates
+ * whenever the outer headers are ones the walk knows (an IPv4 header without
+ * options, an IPv6 header without extension headers), so that a forged one makes
+ * the bytes ambiguous rather than wins.
+ *
+ * A global function: its bounded loop is verified once, on its own. Called by the
+ * program itself rather than by dl_recover_area, whose stack leaves no room for a
+ * call below it (512 bytes for the whole chain).
+ */
+__noinline int dl_udp_tunnel_start(struct window *win, __u64 end, __u32 n)
+{
+	__u32 e, t;
+
+	if (!win || n < 14 + 20 + 4 || n > DL_WINDOW)
+		return -1;
+	/* The bytes after `end` are the packet's (or the tail room's): read, and trusted
+	 * only as far as the header checks go. */
+	if (bpf_probe_read_kernel(win->b, bytes10(n) + DL_AFTER, (void *)(end - n)))
+		return -1;
+	win->found = 0;
+	t = n - 8;
+	if ((win->b[idx(t)] & 0x08) && win->b[idx(t + 3)] == 0 && win->b[idx(t + 7)] == 0)
+		win->found = udp_tunnel_frame(win->b, t, 8);
+#pragma clang loop unroll(disable)
+	for (__u32 k = 0; k < 64; k++) {
+		if (n < 16 + 4 * k)
+			break;
+		t = n - 8 - 4 * k;
+		if (win->b[idx(t)] != k || be16_at(win->b, t + 2) != DL_ETH_TEB)
+			continue;
+		e = udp_tunnel_frame(win->b, t, 8 + 4 * k);
+		if (!e)
+			continue;
+		if (win->found)
+			return -1;  /* two readings of the same bytes: no guess, nor another walk */
+		win->found = e;
+	}
+	return win->found;
+}
+
+/*
  * Where the outer Ethernet header of a tunnelled packet starts in `w`, walking back
  * from `x` (the kernel's end of the area: the inner frame or packet). 0 if the bytes
  * before `x` are not a tunnel's outer headers.
@@ -128,22 +239,9 @@ static __always_inline __u32 outer_frame_start(const __u8 *w, __u32 x)
 {
 	__u32 type, ip, g;
 
-	/* VXLAN (flags with I set, reserved bytes zero) or Geneve without options
-	 * (version 0, no option words, Ethernet inside), then UDP. */
-	if (x >= 16) {
-		__u32 t = x - 8, u = x - 16;
-		bool vxlan = (w[idx(t)] & 0x08) && w[idx(t + 3)] == 0 && w[idx(t + 7)] == 0;
-		bool geneve = w[idx(t)] == 0 && be16_at(w, t + 2) == DL_ETH_TEB;
-		__u32 udp_len = be16_at(w, u + 4);
-
-		if ((vxlan || geneve) && udp_len >= 16 + 14) {
-			ip = outer_ip_ending_at(w, u, 17, udp_len, &type);
-			if (ip)
-				return outer_ethernet_ending_at(w, ip, type);
-		}
-	}
-	/* GRE (version 0, no routing; checksum, key and sequence words as its flags say),
-	 * carrying Ethernet (GRETAP) or IP. */
+	/* (VXLAN and Geneve: dl_udp_tunnel_start, before.) GRE (version 0, no routing; checksum, key and sequence words as its flags say),
+	 * carrying Ethernet (GRETAP) or IP, over IPv4 or IPv6 (with or without the
+	 * tunnel destination options). */
 	for (__u32 words = 1; words <= 4; words++) {
 		if (x < 4 * words)
 			break;
@@ -155,14 +253,14 @@ static __always_inline __u32 outer_frame_start(const __u8 *w, __u32 x)
 			continue;
 		if (proto != DL_ETH_TEB && proto != DL_ETH_IP && proto != DL_ETH_IPV6)
 			continue;
-		ip = outer_ip_ending_at(w, g, 47, 0, &type);
+		ip = outer_tunnel_ip_ending_at(w, g, 47, &type);
 		if (ip)
 			return outer_ethernet_ending_at(w, ip, type);
 	}
 	/* IPIP, SIT and IPv6 tunnels: an outer IP header right before the inner one. */
-	ip = outer_ip_ending_at(w, x, 4, 0, &type);
+	ip = outer_tunnel_ip_ending_at(w, x, 4, &type);
 	if (!ip)
-		ip = outer_ip_ending_at(w, x, 41, 0, &type);
+		ip = outer_tunnel_ip_ending_at(w, x, 41, &type);
 	if (ip)
 		return outer_ethernet_ending_at(w, ip, type);
 	/* A tunnel that left the MAC header at the outer IP header (GRE devices pop it
@@ -189,28 +287,25 @@ enum dl_recovery {
 };
 
 /*
- * Looks for the area of `m` bytes before the outer headers of a decapsulated packet
- * whose kernel's end of the area is `end` (an address): DL_RECOVERED_AREA and the ID
- * in `w->customer` when a valid customer entry is found there.
+ * Looks for the area of `m` bytes before the outer headers of a decapsulated packet,
+ * in the window dl_udp_tunnel_start filled (`n` bytes before the kernel's end of the
+ * area; `udp`, where it found a UDP tunnel's outer frame, or 0): DL_RECOVERED_AREA
+ * and the ID in `w->customer` when a valid customer entry is found there.
  *
  * A global function: the verifier checks it once, on its own, rather than once for
  * every path of the caller that reaches it (inlined, the walk's branches times the
  * TLV parser's loop outgrew the verifier's budget).
  */
-__noinline int dl_recover_area(struct window *w, __u64 end, __u32 n, __u32 m, __u32 customer_type)
+__noinline int dl_recover_area(struct window *w, __u32 n, __u32 m, __u32 customer_type, __u32 udp)
 {
 	__u8 type = customer_type;
 	__u32 e;
 
 	if (!w || n < 14 + 20 + 4 || n > DL_WINDOW || m > DL_META_MAX)
 		return DL_RECOVERED_NOTHING;
-	/* The bytes after `end` are the packet's (or the tail room's): read, and trusted
-	 * only as far as the header checks go. */
-	if (bpf_probe_read_kernel(w->b, bytes9(n) + DL_AFTER, (void *)(end - n)))
-		return DL_RECOVERED_NOTHING;
-	e = outer_frame_start(w->b, n);
+	e = udp ? udp : outer_frame_start(w->b, n);
 	if (e >= m && e <= n &&
-	    parse_customer(w->b + bytes9(e - m), m, (const volatile __u8 *)&type, &w->customer) == DL_STATUS_CUSTOMER)
+	    parse_customer(w->b + bytes10(e - m), m, (const volatile __u8 *)&type, &w->customer) == DL_STATUS_CUSTOMER)
 		return DL_RECOVERED_AREA;
 	{
 		__u32 ip_type, eth_type = be16_at(w->b, n + 12);
@@ -273,9 +368,9 @@ static __always_inline bool head_moved(struct sk_buff *skb, long end, __u32 m)
 static __always_inline int recover_area(struct sk_buff *skb, long end, __u32 m, const volatile __u8 *customer_type,
 					__u64 *customer)
 {
-	int found;
+	int found, udp;
 
-	__u32 zero = 0;
+	__u32 zero = 0, n = end < DL_WINDOW ? (__u32)end : DL_WINDOW;
 	struct window *w = bpf_map_lookup_elem(&windows, &zero);
 	__u64 head = 0;
 
@@ -283,7 +378,10 @@ static __always_inline int recover_area(struct sk_buff *skb, long end, __u32 m, 
 	 * (a pointer loaded from the skb may not be passed to one). */
 	if (!w || end < 0 || bpf_core_read(&head, sizeof(head), &skb->head))
 		return DL_RECOVERED_NOTHING;
-	found = dl_recover_area(w, head + end, end < DL_WINDOW ? (__u32)end : DL_WINDOW, m, *customer_type);
+	udp = dl_udp_tunnel_start(w, head + end, n);
+	if (udp < 0)
+		return DL_RECOVERED_NOTHING;
+	found = dl_recover_area(w, n, m, *customer_type, udp);
 	if (found == DL_RECOVERED_AREA)
 		*customer = w->customer;
 	return found;
