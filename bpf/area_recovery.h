@@ -336,7 +336,7 @@ __noinline int dl_head_moved(struct window *w, __u64 end, __u32 m)
 {
 	if (!w || m < 4 || m > DL_META_MAX)
 		return 0;
-	if (bpf_probe_read_kernel(w->b, bytes9(m) + 14, (void *)(end - m)))
+	if (bpf_probe_read_kernel(w->b, bytes10(m) + 14, (void *)(end - m)))
 		return 0;
 	for (__u32 k = 4; k <= DL_META_MAX && k <= m; k++) {
 		__u32 s = m - k, len = k < 14 ? k : 14, j;
