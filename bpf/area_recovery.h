@@ -41,6 +41,8 @@
 struct window {
 	__u8 b[1024 + 272];
 	__u64 customer;   /* what dl_recover_area found */
+	__u8 customer_type; /* its argument, here rather than on its stack (6.1: 512 bytes
+			     * for the program and this function together) */
 	__u32 found;      /* dl_udp_tunnel_start's candidate so far: in memory, where the
 			   * verifier does not tell its values apart, so that the states
 			   * of the loop's iterations converge */
@@ -160,11 +162,18 @@ static __always_inline __u32 outer_ethernet_ending_at(const __u8 *w, __u32 ip, _
  * A UDP tunnel's header of `hdr` bytes starting at `t` in the window: where its outer
  * Ethernet header starts (the UDP header before it says it holds the tunnel header
  * and at least an Ethernet header, and the outer IP header before that says it holds
- * exactly that UDP datagram), or 0.
+ * exactly that UDP datagram), or 0. A global function: dl_udp_tunnel_start calls it for
+ * up to 65 candidates, and inlined, every call's branches multiplied the states the
+ * verifier walks (6.18 gave up at a million instructions).
  */
-static __always_inline __u32 udp_tunnel_frame(const __u8 *w, __u32 t, __u32 hdr)
+__noinline __u32 dl_udp_tunnel_frame(struct window *win, __u32 t, __u32 hdr)
 {
 	__u32 type, ip, udp_len;
+	const __u8 *w;
+
+	if (!win)
+		return 0;
+	w = win->b;
 
 	if (t < 8)
 		return 0;
@@ -212,7 +221,7 @@ __noinline int dl_udp_tunnel_start(struct window *win, __u64 end, __u32 n)
 	win->found = 0;
 	t = n - 8;
 	if ((win->b[idx(t)] & 0x08) && win->b[idx(t + 3)] == 0 && win->b[idx(t + 7)] == 0)
-		win->found = udp_tunnel_frame(win->b, t, 8);
+		win->found = dl_udp_tunnel_frame(win, t, 8);
 #pragma clang loop unroll(disable)
 	for (__u32 k = 0; k < 64; k++) {
 		if (n < 16 + 4 * k)
@@ -220,7 +229,7 @@ __noinline int dl_udp_tunnel_start(struct window *win, __u64 end, __u32 n)
 		t = n - 8 - 4 * k;
 		if (win->b[idx(t)] != k || be16_at(win->b, t + 2) != DL_ETH_TEB)
 			continue;
-		e = udp_tunnel_frame(win->b, t, 8 + 4 * k);
+		e = dl_udp_tunnel_frame(win, t, 8 + 4 * k);
 		if (!e)
 			continue;
 		if (win->found)
@@ -298,14 +307,14 @@ enum dl_recovery {
  */
 __noinline int dl_recover_area(struct window *w, __u32 n, __u32 m, __u32 customer_type, __u32 udp)
 {
-	__u8 type = customer_type;
 	__u32 e;
 
 	if (!w || n < 14 + 20 + 4 || n > DL_WINDOW || m > DL_META_MAX)
 		return DL_RECOVERED_NOTHING;
+	w->customer_type = customer_type;
 	e = udp ? udp : outer_frame_start(w->b, n);
 	if (e >= m && e <= n &&
-	    parse_customer(w->b + bytes10(e - m), m, (const volatile __u8 *)&type, &w->customer) == DL_STATUS_CUSTOMER)
+	    parse_customer(w->b + bytes10(e - m), m, (const volatile __u8 *)&w->customer_type, &w->customer) == DL_STATUS_CUSTOMER)
 		return DL_RECOVERED_AREA;
 	{
 		__u32 ip_type, eth_type = be16_at(w->b, n + 12);

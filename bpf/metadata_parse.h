@@ -43,7 +43,8 @@ static __always_inline __u32 bounded(__u32 x)
 /*
  * Walks the whole area as metadata-tlv.md's reader does. The newest entry of
  * the customer type wins, but any malformed part makes the area invalid.
- * `*oldest` is where the last entry walked starts (the oldest, next to the packet).
+ * `*oldest`, unless NULL, is where the last entry walked starts (the oldest, next to
+ * the packet).
  */
 static __always_inline __u8 parse_customer_oldest(const __u8 *buf, __u32 m, const volatile __u8 *customer_type,
 						  __u64 *customer, __u32 *oldest)
@@ -69,7 +70,8 @@ static __always_inline __u8 parse_customer_oldest(const __u8 *buf, __u32 m, cons
 
 		if (l > 16 || p + 2 + l > m)
 			return DL_STATUS_INVALID;
-		*oldest = p;
+		if (oldest)
+			*oldest = p;
 		if (!found && t == want) {
 			if (l == 0 || l > 8)
 				return DL_STATUS_INVALID;
@@ -92,9 +94,8 @@ static __always_inline __u8 parse_customer_oldest(const __u8 *buf, __u32 m, cons
 static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, const volatile __u8 *customer_type,
 					   __u64 *customer)
 {
-	__u32 oldest = 0;
-
-	return parse_customer_oldest(buf, m, customer_type, customer, &oldest);
+	/* NULL, not a dummy: no stack slot (dl_recover_area's frame is tight on 6.1). */
+	return parse_customer_oldest(buf, m, customer_type, customer, NULL);
 }
 
 #endif

@@ -72,8 +72,8 @@ static __always_inline bool tail_rewritten(struct sk_buff *skb, const __u8 *area
 
 	if (!dev || !iif || iif == dev->ifindex || m < 2)
 		return false;
-	m = bounded(m);
-	return area[m - 2] == 0 && area[m - 1] == 0 && oldest != m - 2;
+	/* Masked indexes: older verifiers lose the bound m >= 2 gave them. */
+	return area[bounded(m - 2)] == 0 && area[bounded(m - 1)] == 0 && oldest != m - 2;
 }
 
 /*
@@ -99,21 +99,28 @@ static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, lo
 	bool ethernet = network == (__u16)~0U || network == end + 14;
 	int found;
 
-	if (status == DL_STATUS_CUSTOMER && ethernet) {
-		/* A TC program that moved the head left its old bytes where the area was;
-		 * a forwarding host's new MAC header may have ended it with two others. */
-		if (!tail_rewritten(skb, area, m, oldest) && !head_moved(skb, end, m))
-			return status;
+	bool trusted = status == DL_STATUS_CUSTOMER && ethernet;
+
+	/* A forwarding host's new MAC header may have ended the area with two other bytes. */
+	if (trusted && tail_rewritten(skb, area, m, oldest)) {
 		count_overwritten();
 		return DL_STATUS_INVALID;
 	}
+	/* A TC program that moved the head left old header bytes where the area is read.
+	 * (One call site: each inlined copy takes stack, and 6.1 allows 512 bytes for the
+	 * program and dl_recover_area together.) */
+	if (head_moved(skb, end, m)) {
+		count_overwritten();
+		return DL_STATUS_INVALID;
+	}
+	if (trusted)
+		return status;
 	found = recover_area(skb, end, m, customer_type, customer);
 	if (found == DL_RECOVERED_AREA)
 		return DL_STATUS_CUSTOMER;
 	/* Outer headers pushed on transmit sit where the area was: whatever the bytes
-	 * before the MAC header say, they are not the tagger's (see encapsulated()). The
-	 * same for a head a TC program moved. */
-	if (encapsulated(skb, end, network, inner) || head_moved(skb, end, m)) {
+	 * before the MAC header say, they are not the tagger's (see encapsulated()). */
+	if (encapsulated(skb, end, network, inner)) {
 		count_overwritten();
 		return DL_STATUS_INVALID;
 	}
