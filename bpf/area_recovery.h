@@ -359,13 +359,19 @@ __noinline int dl_head_moved(struct window *w, __u64 end, __u32 m)
 	return 0;
 }
 
+/* Whether the skb passed a TC ingress hook, where a program may have moved its head. */
+static __always_inline bool passed_tc_ingress(struct sk_buff *skb)
+{
+	return bpf_core_field_exists(skb->tc_at_ingress) && BPF_CORE_READ_BITFIELD(skb, tc_at_ingress);
+}
+
 static __always_inline bool head_moved(struct sk_buff *skb, long end, __u32 m)
 {
 	__u32 zero = 0;
 	struct window *w;
 	__u64 head = 0;
 
-	if (!bpf_core_field_exists(skb->tc_at_ingress) || !BPF_CORE_READ_BITFIELD(skb, tc_at_ingress))
+	if (!passed_tc_ingress(skb))
 		return false;
 	w = bpf_map_lookup_elem(&windows, &zero);
 	if (!w || end < m || bpf_core_read(&head, sizeof(head), &skb->head))

@@ -67,13 +67,19 @@ static __always_inline void count_overwritten(void)
  */
 static __always_inline bool tail_rewritten(struct sk_buff *skb, const __u8 *area, __u32 m, __u32 oldest)
 {
-	struct net_device *dev = skb->dev;
-	int iif = skb->skb_iif;
+	struct net_device *dev;
+	int iif;
 
-	if (!dev || !iif || iif == dev->ifindex || m < 2)
+	/* The bytes first, already loaded: the device is another cache line, and only an
+	 * area ending in two zeros that are not the guard needs it. */
+	if (m < 2 || oldest == m - 2)
 		return false;
 	/* Masked indexes: older verifiers lose the bound m >= 2 gave them. */
-	return area[bounded(m - 2)] == 0 && area[bounded(m - 1)] == 0 && oldest != m - 2;
+	if (area[bounded(m - 2)] != 0 || area[bounded(m - 1)] != 0)
+		return false;
+	dev = skb->dev;
+	iif = skb->skb_iif;
+	return dev && iif && iif != dev->ifindex;
 }
 
 /*
@@ -106,6 +112,9 @@ static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, lo
 		count_overwritten();
 		return DL_STATUS_INVALID;
 	}
+	/* The common path: nothing but the one bit below costs more. */
+	if (trusted && !passed_tc_ingress(skb))
+		return status;
 	/* A TC program that moved the head left old header bytes where the area is read.
 	 * (One call site: each inlined copy takes stack, and 6.1 allows 512 bytes for the
 	 * program and dl_recover_area together.) */
