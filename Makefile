@@ -29,7 +29,7 @@ BPF_ARM64_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_arm64 $(BPF_WARNINGS) -I/
 DEB_PACKAGES := $(shell cat deps/debian-packages.txt Tests/kernels/deps.txt | grep -v '^\#' | sort -u)
 # What the kernel matrix copies into each guest: the same binaries the build made.
 MATRIX_FILES := $(CURDIR)/.build/release/dropledger $(CURDIR)/.build/release/dropledger-inject \
-	/usr/sbin/ip /usr/sbin/nft /usr/bin/nstat /usr/bin/nsenter /usr/sbin/tc /usr/sbin/ethtool
+	/usr/sbin/ip /usr/sbin/bridge /usr/sbin/nft /usr/bin/nstat /usr/bin/nsenter /usr/sbin/tc /usr/sbin/ethtool
 
 # Keep the objects: tests and the kernel matrix use them too.
 .SECONDARY:
@@ -109,7 +109,7 @@ fuzz: $(FUZZ_OUT)/metadata-fuzz
 
 test-kernels: deps build
 	sed '2i export DL_BIN_DIR=$(CURDIR)/.build/release' Tests/kernels/pipeline-scenario.sh > .build/pipeline-scenario.sh
-	Tests/kernels/matrix.sh -s .build/pipeline-scenario.sh -m "veth nf_tables vxlan geneve ip_gre ipip sit ip6_gre ip6_tunnel 8021q sch_ingress cls_matchall act_tunnel_key" $(MATRIX_FILES:%=-f %)
+	Tests/kernels/matrix.sh -s .build/pipeline-scenario.sh -m "veth bridge nf_tables vxlan geneve ip_gre ipip sit ip6_gre ip6_tunnel 8021q sch_ingress cls_matchall act_tunnel_key" $(MATRIX_FILES:%=-f %)
 
 # Benchmark (issue 6), not part of `make test`: reference BPF programs (bpf/bench/), their
 # skeletons and the C tools built from them live under .build/bench; bench/run.sh writes

@@ -197,6 +197,39 @@ send_attributed "dl0.100 (tag in the frame)" 10.213.100.1
 tunnel vx1 10.220.15 yes type vxlan id 47 local 10.213.100.1 remote 10.213.100.2 dstport 4789 dev dl0.100 -- \
 	type vxlan id 47 local 10.213.100.2 remote 10.213.100.1 dstport 4789 dev dl1.100
 
+# A bridge with VLAN filtering: dl2 (tagged, its own tagger) is a port of br0 in VLAN 101
+# (tagged on the wire), br0 itself in VLAN 101 (untagged, pvid) with the address. The peer
+# sends from VLAN devices on dl3: VLAN 101 is delivered and dropped at the closed port;
+# VLAN 102 is not allowed on the port and the bridge drops it. Both the customer's.
+ip link add dl2 netns r type veth peer name dl3 netns p || fail "veth dl2"
+ip netns exec r bash -ec '
+	ip link add br0 type bridge vlan_filtering 1
+	ip link set dl2 master br0
+	bridge vlan add dev dl2 vid 101
+	bridge vlan add dev br0 vid 101 self pvid untagged
+	ip addr add 10.213.101.1/24 dev br0
+	ip link set dl2 up; ip link set br0 up' || fail "bridge"
+ip netns exec p bash -ec '
+	ip link set dl3 up
+	ip link add link dl3 name dl3.101 type vlan id 101; ip link add link dl3 name dl3.102 type vlan id 102
+	ip addr add 10.213.101.2/24 dev dl3.101; ip addr add 10.213.102.2/24 dev dl3.102
+	ip link set dl3.101 up; ip link set dl3.102 up' || fail "bridge peer"
+brmac=$(ip netns exec r cat /sys/class/net/br0/address)
+ip -n p neigh replace 10.213.101.1 lladdr "$brmac" dev dl3.101 nud permanent
+ip -n p neigh replace 10.213.102.1 lladdr "$brmac" dev dl3.102 nud permanent
+ip -n r neigh replace 10.213.101.2 lladdr "$(ip netns exec p cat /sys/class/net/dl3.101/address)" dev br0 nud permanent
+nsenter --net=/run/netns/r "$bin/dropledger" tag --interface dl2 --prefix 10.213.101.0/24=5150 --prefix 10.213.102.0/24=5150 \
+	|| fail "tag dl2"
+send_attributed "br0 (VLAN filtering, VLAN 101)" 10.213.101.1
+scrape | grep -v '^none/' >/tmp/before
+ip netns exec p bash -c 'for i in $(seq 100); do echo x >/dev/udp/10.213.102.1/9; done'
+delta() { scrape | grep -v '^none/' | awk 'NR == FNR {b[$1] = $2; next} $2 != b[$1] {print $1, $2 - b[$1]}' /tmp/before -; }
+for _ in $(seq 50); do [[ "$(delta)" == "5150/"*" 100" ]] && break; sleep 0.2; done
+sleep 1.5; filtered=$(delta)
+echo "DL-TUNNEL br0 (VLAN 102, filtered by the bridge): $filtered"
+[[ "$filtered" == "5150/"*" 100" && $(wc -l <<<"$filtered") == 1 ]] || fail "filtered VLAN: the counts changed by: $(tr '\n' ' ' <<<"$filtered")"
+nsenter --net=/run/netns/r "$bin/dropledger" untag --interface dl2 || fail "untag dl2"
+
 nsenter --net=/run/netns/r "$bin/dropledger" untag --interface dl0 || fail "untag"
 [[ -e /sys/fs/bpf/dropledger ]] && fail "tagger pins left"
 
