@@ -22,8 +22,10 @@ NS=dlcmp-$$
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
 LOG=$(mktemp)
 EXPORTER=""
+INJECTORS=()
 cleanup() {
 	set +e
+	for pid in "${INJECTORS[@]}"; do kill "$pid" 2>/dev/null; done
 	[ -n "$EXPORTER" ] && kill "$EXPORTER" 2>/dev/null && wait "$EXPORTER" 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 	ip netns del $NS-r 2>/dev/null; ip netns del $NS-p 2>/dev/null
@@ -52,12 +54,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		"$dir/dropledger" serve --web.listen-address 127.0.0.1:0 >"$LOG" 2>&1 &
 		EXPORTER=$!
 		for _ in $(seq 300); do grep -q "counting drops" "$LOG" && break; sleep 0.05; done
+		grep -q "counting drops" "$LOG" || { echo "compare-common-path: $dir/dropledger did not start:" >&2; cat "$LOG" >&2; exit 1; }
 		id=$(cat /proc/$EXPORTER/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2; exit }')
+		[ -n "$id" ] || { echo "compare-common-path: no BPF program found in $dir/dropledger's files" >&2; exit 1; }
 		read -r t0 c0 <<<"$(stats "$id")"
 		pids=()
 		for ((c = 0; c < CPUS; c++)); do
 			ip netns exec $NS-r taskset -c $c "$dir/dropledger-inject" --interface dlc0 --dst 10.214.8.1 --src 10.214.8.2 \
-				--customer $((4242 + c)) --count "$DROPS" --dport 9 & pids+=($!)
+				--customer $((4242 + c)) --count "$DROPS" --dport 9 & pids+=($!); INJECTORS+=($!)
 		done
 		for pid in "${pids[@]}"; do wait "$pid"; done
 		read -r t1 c1 <<<"$(stats "$id")"

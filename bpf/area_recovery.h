@@ -337,9 +337,12 @@ __noinline int dl_recover_area(struct window *w, __u32 n, __u32 m, __u32 custome
  * while the headroom before them holds whatever earlier packets left in the buffer,
  * old Ethernet headers of the same flow included.
  *
- * A genuine area would have to end with the frame's own destination MAC address
- * for this to misfire: the drop is then counted as `invalid`, never for another
- * customer. Only skbs that passed a TC ingress hook are checked.
+ * A genuine area misfires only where its last k bytes equal the frame's first k
+ * (k >= 4): for k = 4 or 5, with the guard's two zeros, 2 or 3 bytes of the customer
+ * value against the destination MAC address (33:33:00:00:.. and an ID ending in 3333,
+ * say). The drop is then counted as `invalid`, never for another customer. Only skbs
+ * that passed a TC ingress hook are checked; a TC ingress hook clears the mark when the
+ * skb is transmitted, so a moved head is not seen on a forwarded packet (README).
  */
 __noinline int dl_head_moved(struct window *w, __u64 end, __u32 m)
 {

@@ -58,28 +58,21 @@ static __always_inline void count_overwritten(void)
 }
 
 /*
- * Whether the area's last two bytes may have been written over on transmit. A host
- * that forwards a packet writes its new Ethernet header from the neighbour cache as 16
- * aligned bytes (neigh_hh_output), the first two zero, right over them. That is
- * only where the skb leaves by another device than it came in on; there, two zero
- * bytes at the end are trusted only as the tagger's guard (a flag entry of type 0
- * that is the oldest entry): anything else may have been a customer ID's last bytes.
+ * Whether the area's last two bytes may have been written over. A host that forwards
+ * a packet writes its new Ethernet header from the neighbour cache as 16 aligned bytes
+ * (neigh_hh_output), the first two zero, right over them, and the packet keeps them
+ * wherever it goes next (into a container's veth, through a bridge). So two zero bytes
+ * at the end are trusted only as the tagger's guard (a flag entry that is the oldest
+ * entry): anything else may have been a customer ID's last bytes, on any skb. (An ID
+ * of another tagger that genuinely ends in two zero bytes is then `invalid`: taggers
+ * should write the guard too.)
  */
-static __always_inline bool tail_rewritten(struct sk_buff *skb, const __u8 *area, __u32 m, __u32 oldest)
+static __always_inline bool tail_rewritten(const __u8 *area, __u32 m, __u32 oldest)
 {
-	struct net_device *dev;
-	int iif;
-
-	/* The bytes first, already loaded: the device is another cache line, and only an
-	 * area ending in two zeros that are not the guard needs it. */
 	if (m < 2 || oldest == m - 2)
 		return false;
 	/* Masked indexes: older verifiers lose the bound m >= 2 gave them. */
-	if (area[bounded(m - 2)] != 0 || area[bounded(m - 1)] != 0)
-		return false;
-	dev = skb->dev;
-	iif = skb->skb_iif;
-	return dev && iif && iif != dev->ifindex;
+	return area[bounded(m - 2)] == 0 && area[bounded(m - 1)] == 0;
 }
 
 /*
@@ -107,8 +100,8 @@ static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, lo
 
 	bool trusted = status == DL_STATUS_CUSTOMER && ethernet;
 
-	/* A forwarding host's new MAC header may have ended the area with two other bytes. */
-	if (trusted && tail_rewritten(skb, area, m, oldest)) {
+	/* A forwarding host's new MAC header may have ended the area with two zeros. */
+	if (trusted && tail_rewritten(area, m, oldest)) {
 		count_overwritten();
 		return DL_STATUS_INVALID;
 	}

@@ -139,7 +139,9 @@ static __always_inline struct tagger_value *lookup_customer(struct xdp_md *ctx, 
  * zero, over the area's last two bytes; with the guard those were 00 00 already, so
  * the customer entry survives to an egress drop (a full queue) and the reader, which
  * sees the guard, can trust it. Without it those two bytes would be the customer ID's
- * last two, zeroed: another customer's ID.
+ * last two, zeroed: another customer's ID. Writing both at once gives the bytes the
+ * format's two pushes give (the guard first, then the entry): M = round_up(3 + n, 4)
+ * = 4 + round_up(n - 1, 4) for every n.
  */
 static __always_inline __u32 push_customer(struct xdp_md *ctx, const struct tagger_value *v)
 {

@@ -195,7 +195,7 @@ struct HostPathTests {
     /// and its drops stay attributed, though earlier packets left old headers in the buffers.
     @Test func aTCProgramThatMovedTheHeadNeverMisattributes() throws {
         let object = Binaries.packageRoot.appendingPathComponent(".build/bpf/move_head.bpf.o").path
-        #expect(FileManager.default.fileExists(atPath: object), "make bpf builds \(object)")
+        try #require(FileManager.default.fileExists(atPath: object), "make bpf builds \(object)")
         let lab = try Lab(tag: "tcm", prefixes: ["10.213.0.1/32=5150", "10.213.0.7/32=18446744073709551615"])
         try lab.sh(lab.receiver, "ip addr add 10.213.0.7/32 dev dl0; tc qdisc add dev dl0 clsact")
         try lab.sh(lab.peer, "ip neigh replace 10.213.0.7 lladdr \(try Lab.mac(lab.network, lab.receiver, "dl0")) dev dl1 nud permanent")
@@ -264,7 +264,7 @@ struct HostPathTests {
         let exporter = try ExporterProcess(arguments: ["--filter.netns", "/run/netns/\(router)"])
         let tag = try Command.capture(["nsenter", "--net=/run/netns/\(router)", Binaries.dropledger, "tag", "--interface", "r0",
                                        "--prefix", "10.222.0.0/24=8001"])
-        #expect(tag.status == 0, "\(tag.stderr)")
+        try #require(tag.status == 0, "\(tag.stderr)")
         Thread.sleep(forTimeInterval: 0.5)
         let keep: (String) -> Bool = { !$0.hasPrefix("none/") }
         let baseline = try exporter.series().filter { keep($0.key) }
