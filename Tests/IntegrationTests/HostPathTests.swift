@@ -228,24 +228,8 @@ struct HostPathTests {
     /// tagger's guard entry keeps the egress drops attributed; an area without one
     /// (injected) whose last bytes were overwritten is `invalid`, never another ID.
     @Test func forwardedDropsKeepTheirCustomer() throws {
-        let id = "\(getpid() % 100000)-fwd"
-        let client = "dlh-\(id)-c", router = "dlh-\(id)-r", far = "dlh-\(id)-f"
-        defer {
-            _ = try? Command.capture(["nsenter", "--net=/run/netns/\(router)", Binaries.dropledger, "untag", "--interface", "r0"])
-            for ns in [client, router, far] { _ = try? Command.capture(["ip", "netns", "del", ns]) }
-        }
-        for ns in [client, router, far] { try TestNetwork.addQuietNamespace(ns) }
-        func sh(_ ns: String, _ text: String) throws { try Command.run(["ip", "netns", "exec", ns, "bash", "-euc", text]) }
-        func mac(_ ns: String, _ dev: String) throws -> String {
-            try Command.run(["ip", "netns", "exec", ns, "cat", "/sys/class/net/\(dev)/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        try Command.run(["ip", "link", "add", "c1", "netns", client, "type", "veth", "peer", "name", "r0", "netns", router])
-        try Command.run(["ip", "link", "add", "r1", "netns", router, "type", "veth", "peer", "name", "e1", "netns", far])
-        try sh(client, "ip addr add 10.221.0.2/24 dev c1; ip link set c1 up; ip route add 10.222.0.0/24 via 10.221.0.1")
-        try sh(router, """
-            sysctl -qw net.ipv4.ip_forward=1
-            ip addr add 10.221.0.1/24 dev r0; ip link set r0 up
-            ip addr add 10.222.0.1/24 dev r1; ip link set r1 up
+        let network = try RouterNetwork(tag: "fwd", farSubnet: "10.222.0")
+        try network.sh(network.router, """
             nft -f - <<'NFT'
             table inet dlfwd {
               chain forward {
@@ -255,23 +239,15 @@ struct HostPathTests {
             }
             NFT
             """)
-        try sh(far, "ip addr add 10.222.0.2/24 dev e1; ip link set e1 up")
-        try sh(client, "ip neigh replace 10.221.0.1 lladdr \(try mac(router, "r0")) dev c1 nud permanent")
-        try sh(router, """
-            ip neigh replace 10.221.0.2 lladdr \(try mac(client, "c1")) dev r0 nud permanent
-            ip neigh replace 10.222.0.2 lladdr \(try mac(far, "e1")) dev r1 nud permanent
-            """)
-        let exporter = try ExporterProcess(arguments: ["--filter.netns", "/run/netns/\(router)"])
-        let tag = try Command.capture(["nsenter", "--net=/run/netns/\(router)", Binaries.dropledger, "tag", "--interface", "r0",
-                                       "--prefix", "10.222.0.0/24=8001"])
-        try #require(tag.status == 0, "\(tag.stderr)")
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.routerPath])
+        try network.tag(["10.222.0.0/24=8001"])
         Thread.sleep(forTimeInterval: 0.5)
         let keep: (String) -> Bool = { !$0.hasPrefix("none/") }
         let baseline = try exporter.series().filter { keep($0.key) }
         var expected = baseline
 
-        try sh(client, "for ((i = 0; i < 100; i++)); do printf x >/dev/udp/10.222.0.2/7000; done")  // forward chain
-        try Command.run(["ip", "netns", "exec", client, "python3", "-c", """
+        try network.sh(network.client, "for ((i = 0; i < 100; i++)); do printf x >/dev/udp/10.222.0.2/7000; done")  // forward chain
+        try Command.run(["ip", "netns", "exec", network.client, "python3", "-c", """
             import socket
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 1)
@@ -279,16 +255,16 @@ struct HostPathTests {
             """])  // TTL expires in the router
         // One datagram through first (the far side drops it, outside the router's
         // namespace) so that the neighbour cache writes every later header.
-        try sh(client, "printf x >/dev/udp/10.222.0.2/9")
-        try sh(router, "tc qdisc replace dev r1 root pfifo limit 0")  // every packet overflows the queue
-        try sh(client, "for ((i = 0; i < 40; i++)); do printf x >/dev/udp/10.222.0.2/9; done")
+        try network.sh(network.client, "printf x >/dev/udp/10.222.0.2/9")
+        try network.sh(network.router, "tc qdisc replace dev r1 root pfifo limit 0")  // every packet overflows the queue
+        try network.sh(network.client, "for ((i = 0; i < 40; i++)); do printf x >/dev/udp/10.222.0.2/9; done")
         expected["8001/NETFILTER_DROP", default: 0] += 100
         expected["8001/IP_INHDR", default: 0] += 60
         expected["8001/QDISC_DROP", default: 0] += 40
         #expect(try exporter.settledSeries(expected: expected, keep: keep) == expected)
 
         // An area without the guard, ending in the ID (8002, 2 bytes) the header overwrote.
-        try Command.run(["ip", "netns", "exec", router, Binaries.inject, "--interface", "r0", "--dst", "10.222.0.2",
+        try Command.run(["ip", "netns", "exec", network.router, Binaries.inject, "--interface", "r0", "--dst", "10.222.0.2",
                          "--src", "10.221.0.2", "--customer", "8002", "--count", "30"])
         expected["invalid/QDISC_DROP", default: 0] += 30
         #expect(try exporter.settledSeries(expected: expected, keep: keep) == expected, "8002 nor any other ID")

@@ -188,24 +188,8 @@ struct TopologyTests {
     /// over the area, so the drop must not count for any customer: `invalid`, and
     /// counted in dropledger_overwritten_areas_total.
     @Test func forwardedIntoATunnelIsNeverMisattributed() throws {
-        let id = "\(getpid() % 100000)-fwt"
-        let client = "dlu-\(id)-c", router = "dlu-\(id)-r", far = "dlu-\(id)-e"
-        defer {
-            _ = try? Command.capture(["nsenter", "--net=/run/netns/\(router)", Binaries.dropledger, "untag", "--interface", "r0"])
-            for ns in [client, router, far] { _ = try? Command.capture(["ip", "netns", "del", ns]) }
-        }
-        for ns in [client, router, far] { try TestNetwork.addQuietNamespace(ns) }
-        func sh(_ ns: String, _ text: String) throws { try Command.run(["ip", "netns", "exec", ns, "bash", "-euc", text]) }
-        func mac(_ ns: String, _ dev: String) throws -> String {
-            try Command.run(["ip", "netns", "exec", ns, "cat", "/sys/class/net/\(dev)/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        try Command.run(["ip", "link", "add", "c1", "netns", client, "type", "veth", "peer", "name", "r0", "netns", router])
-        try Command.run(["ip", "link", "add", "r1", "netns", router, "type", "veth", "peer", "name", "e1", "netns", far])
-        try sh(client, "ip addr add 10.221.0.2/24 dev c1; ip link set c1 up; ip route add 10.222.0.0/24 via 10.221.0.1")
-        try sh(router, """
-            sysctl -qw net.ipv4.ip_forward=1
-            ip addr add 10.221.0.1/24 dev r0; ip link set r0 up
-            ip addr add 10.223.0.1/24 dev r1; ip link set r1 up
+        let network = try RouterNetwork(tag: "fwt", farSubnet: "10.223.0")
+        try network.sh(network.router, """
             ip link add vxf type vxlan id 50 local 10.223.0.1 remote 10.223.0.2 dstport 4789 dev r1
             ip addr add 10.224.0.1/24 dev vxf; ip link set vxf up
             ip neigh replace 10.224.0.2 lladdr 02:00:00:00:00:02 dev vxf nud permanent
@@ -219,21 +203,13 @@ struct TopologyTests {
             }
             NFT
             """)
-        try sh(far, "ip addr add 10.223.0.2/24 dev e1; ip link set e1 up")
-        try sh(client, "ip neigh replace 10.221.0.1 lladdr \(try mac(router, "r0")) dev c1 nud permanent")
-        try sh(router, """
-            ip neigh replace 10.221.0.2 lladdr \(try mac(client, "c1")) dev r0 nud permanent
-            ip neigh replace 10.223.0.2 lladdr \(try mac(far, "e1")) dev r1 nud permanent
-            """)
-        let exporter = try ExporterProcess(arguments: ["--filter.netns", "/run/netns/\(router)"])
-        let tag = try Command.capture(["nsenter", "--net=/run/netns/\(router)", Binaries.dropledger, "tag", "--interface", "r0",
-                                       "--prefix", "10.222.0.0/24=8001", "--prefix", "10.221.0.1/32=8002"])
-        #expect(tag.status == 0, "\(tag.stderr)")
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.routerPath])
+        try network.tag(["10.222.0.0/24=8001", "10.221.0.1/32=8002"])
         Thread.sleep(forTimeInterval: 0.5)
         let baseline = try exporter.series()
 
-        try sh(client, "for ((i = 0; i < 150; i++)); do printf x >/dev/udp/10.222.0.9/9; done")  // into the tunnel
-        try sh(client, "for ((i = 0; i < 100; i++)); do printf x >/dev/udp/10.221.0.1/9; done")  // to the router itself
+        try network.sh(network.client, "for ((i = 0; i < 150; i++)); do printf x >/dev/udp/10.222.0.9/9; done")  // into the tunnel
+        try network.sh(network.client, "for ((i = 0; i < 100; i++)); do printf x >/dev/udp/10.221.0.1/9; done")  // to the router itself
         let expected = ["invalid/NETFILTER_DROP": UInt64(150), "8002/NO_SOCKET": 100]
             .merging(baseline.filter { !$0.key.hasPrefix("none/") }, uniquingKeysWith: +)
         let series = try exporter.settledSeries(expected: expected, keep: { !$0.hasPrefix("none/") })
