@@ -12,6 +12,8 @@ struct CommandLineTests {
         (["--ring-size", "1000"], "--ring-size must be a power of two"),
         (["--ring-size", "lots"], "ring-size"),
         (["--customer-tlv-type", "300"], "customer-tlv-type"),
+        (["--customer-tlv-type", "0"], "--customer-tlv-type 0 is taken"),
+        (["tag", "--interface", "lo", "--prefix", "192.0.2.0/24=1", "--customer-tlv-type", "0"], "--customer-tlv-type 0 is taken"),
         (["--ring-consumer-priority", "100"], "--ring-consumer-priority must be 0 (normal scheduling) or a SCHED_FIFO priority from 1 to 99, got 100"),
         (["--ring-consumer-priority", "-1"], "ring-consumer-priority"),
         (["--ringbuf-size", "1000"], "--ring-size must be a power of two"),
