@@ -248,9 +248,9 @@ static __always_inline __u32 outer_frame_start(const __u8 *w, __u32 x)
 {
 	__u32 type, ip, g;
 
-	/* (VXLAN and Geneve: dl_udp_tunnel_start, before.) GRE (version 0, no routing; checksum, key and sequence words as its flags say),
-	 * carrying Ethernet (GRETAP) or IP, over IPv4 or IPv6 (with or without the
-	 * tunnel destination options). */
+	/* (VXLAN and Geneve: dl_udp_tunnel_start, before.) GRE (version 0, no routing;
+	 * checksum, key and sequence words as its flags say), carrying Ethernet (GRETAP)
+	 * or IP, over IPv4 or IPv6 (with or without the tunnel destination options). */
 	for (__u32 words = 1; words <= 4; words++) {
 		if (x < 4 * words)
 			break;

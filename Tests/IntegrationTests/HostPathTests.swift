@@ -19,7 +19,7 @@ struct HostPathTests {
 
         init(tag: String, prefixes: [String]) throws {
             network = try TestNetwork(tag: tag)
-            try network.exec(network.peer, ["ip", "neigh", "replace", network.receiverAddress, "lladdr", try Self.mac(network, network.receiver, "dl0"),
+            try network.exec(network.peer, ["ip", "neigh", "replace", network.receiverAddress, "lladdr", try TestNetwork.mac(network.receiver, "dl0"),
                                              "dev", "dl1", "nud", "permanent"])
             exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath])
             let tag = try Command.capture(["nsenter", "--net=\(network.netnsPath)", Binaries.dropledger, "tag", "--interface", "dl0"]
@@ -31,15 +31,9 @@ struct HostPathTests {
             _ = try? Command.capture(["nsenter", "--net=\(network.netnsPath)", Binaries.dropledger, "untag", "--interface", "dl0"])
         }
 
-        static func mac(_ network: TestNetwork, _ ns: String, _ dev: String) throws -> String {
-            try network.exec(ns, ["cat", "/sys/class/net/\(dev)/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-
-        func sh(_ ns: String, _ text: String) throws { try network.exec(ns, ["bash", "-euc", text]) }
-
         /// `count` one-byte datagrams from the peer to `address:port`.
         func sendUDP(to address: String, port: UInt16, count: Int) throws {
-            try sh(peer, "for ((i = 0; i < \(count); i++)); do printf x >/dev/udp/\(address)/\(port); done")
+            try TestNetwork.script(peer, "for ((i = 0; i < \(count); i++)); do printf x >/dev/udp/\(address)/\(port); done")
         }
 
         /// `count` copies of an Ethernet frame written on the peer's `dl1` with a packet
@@ -81,7 +75,7 @@ struct HostPathTests {
     /// it the tagged customer's.
     @Test func inBandVLANTagsKeepTheirCustomer() throws {
         let lab = try Lab(tag: "vlan", prefixes: ["10.213.0.1/32=5150"])
-        let mac = try Lab.mac(lab.network, lab.receiver, "dl0")
+        let mac = try TestNetwork.mac(lab.receiver, "dl0")
         try lab.sendFrames(destinationMAC: mac, to: "10.213.0.1", port: 9, tags: ["8100:0"], count: 100)
         try lab.sendFrames(destinationMAC: mac, to: "10.213.0.1", port: 9, tags: ["88a8:5", "8100:0"], count: 70)
         try lab.sendFrames(destinationMAC: mac, to: "10.213.0.1", port: 9, tags: ["8100:7"], count: 30)
@@ -94,14 +88,14 @@ struct HostPathTests {
     /// handed to the macvlan device as it is, area included.
     @Test func macvlanKeepsTheCustomer() throws {
         let lab = try Lab(tag: "mvl", prefixes: ["10.213.0.5/32=5151", "10.213.0.6/32=5152"])
-        try lab.sh(lab.receiver, """
+        try TestNetwork.script(lab.receiver, """
             ip link add mv0 link dl0 type macvlan mode bridge
             ip link add mv1 link dl0 type macvlan mode private
             ip addr add 10.213.0.5/32 dev mv0; ip addr add 10.213.0.6/32 dev mv1
             ip link set mv0 up; ip link set mv1 up
             """)
         for (dev, address) in [("mv0", "10.213.0.5"), ("mv1", "10.213.0.6")] {
-            try lab.sendFrames(destinationMAC: try Lab.mac(lab.network, lab.receiver, dev), to: address, port: 9, count: 100)
+            try lab.sendFrames(destinationMAC: try TestNetwork.mac(lab.receiver, dev), to: address, port: 9, count: 100)
         }
         let expected = ["5151/NO_SOCKET": UInt64(100), "5152/NO_SOCKET": 100]
         #expect(try lab.tagged(expected: expected) == expected)
@@ -113,7 +107,7 @@ struct HostPathTests {
     /// were dropped, and that is the count, though the rule saw fewer skbs.
     @Test func aGROAggregateCountsAsTheSegmentsOnTheWire() throws {
         let lab = try Lab(tag: "gro", prefixes: ["10.213.0.1/32=5150"])
-        try lab.sh(lab.receiver, """
+        try TestNetwork.script(lab.receiver, """
             ethtool -K dl0 gro on
             nft -f - <<'NFT'
             table inet dlgro {
@@ -158,7 +152,7 @@ struct HostPathTests {
     /// counted for the customer, whose prefix every fragment matches.
     @Test func fragmentsKeepTheirCustomer() throws {
         let lab = try Lab(tag: "frag", prefixes: ["10.213.0.1/32=5150", "10.213.0.8/32=5153"])
-        try lab.sh(lab.receiver, """
+        try TestNetwork.script(lab.receiver, """
             ip addr add 10.213.0.8/32 dev dl0
             nft -f - <<'NFT'
             table ip dlfrag {
@@ -169,7 +163,7 @@ struct HostPathTests {
             }
             NFT
             """)
-        try lab.sh(lab.peer, "ip neigh replace 10.213.0.8 lladdr \(try Lab.mac(lab.network, lab.receiver, "dl0")) dev dl1 nud permanent")
+        try TestNetwork.script(lab.peer, "ip neigh replace 10.213.0.8 lladdr \(try TestNetwork.mac(lab.receiver, "dl0")) dev dl1 nud permanent")
         // 3000 bytes of payload over a 1500-byte MTU: three fragments per datagram.
         try lab.network.exec(lab.peer, ["python3", "-c", """
             import socket
@@ -197,8 +191,8 @@ struct HostPathTests {
         let object = Binaries.packageRoot.appendingPathComponent(".build/bpf/move_head.bpf.o").path
         try #require(FileManager.default.fileExists(atPath: object), "make bpf builds \(object)")
         let lab = try Lab(tag: "tcm", prefixes: ["10.213.0.1/32=5150", "10.213.0.7/32=18446744073709551615"])
-        try lab.sh(lab.receiver, "ip addr add 10.213.0.7/32 dev dl0; tc qdisc add dev dl0 clsact")
-        try lab.sh(lab.peer, "ip neigh replace 10.213.0.7 lladdr \(try Lab.mac(lab.network, lab.receiver, "dl0")) dev dl1 nud permanent")
+        try TestNetwork.script(lab.receiver, "ip addr add 10.213.0.7/32 dev dl0; tc qdisc add dev dl0 clsact")
+        try TestNetwork.script(lab.peer, "ip neigh replace 10.213.0.7 lladdr \(try TestNetwork.mac(lab.receiver, "dl0")) dev dl1 nud permanent")
         var expected: [String: UInt64] = [:]
         for section in ["push_pop_70", "push_pop_4", "push_pop_8", "vlan_push_pop"] {
             try lab.network.exec(lab.receiver, ["tc", "filter", "replace", "dev", "dl0", "ingress", "pref", "1", "handle", "1",
@@ -229,7 +223,7 @@ struct HostPathTests {
     /// (injected) whose last bytes were overwritten is `invalid`, never another ID.
     @Test func forwardedDropsKeepTheirCustomer() throws {
         let network = try RouterNetwork(tag: "fwd", farSubnet: "10.222.0")
-        try network.sh(network.router, """
+        try TestNetwork.script(network.router, """
             nft -f - <<'NFT'
             table inet dlfwd {
               chain forward {
@@ -246,7 +240,7 @@ struct HostPathTests {
         let baseline = try exporter.series().filter { keep($0.key) }
         var expected = baseline
 
-        try network.sh(network.client, "for ((i = 0; i < 100; i++)); do printf x >/dev/udp/10.222.0.2/7000; done")  // forward chain
+        try TestNetwork.script(network.client, "for ((i = 0; i < 100; i++)); do printf x >/dev/udp/10.222.0.2/7000; done")  // forward chain
         try Command.run(["ip", "netns", "exec", network.client, "python3", "-c", """
             import socket
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -255,9 +249,9 @@ struct HostPathTests {
             """])  // TTL expires in the router
         // One datagram through first (the far side drops it, outside the router's
         // namespace) so that the neighbour cache writes every later header.
-        try network.sh(network.client, "printf x >/dev/udp/10.222.0.2/9")
-        try network.sh(network.router, "tc qdisc replace dev r1 root pfifo limit 0")  // every packet overflows the queue
-        try network.sh(network.client, "for ((i = 0; i < 40; i++)); do printf x >/dev/udp/10.222.0.2/9; done")
+        try TestNetwork.script(network.client, "printf x >/dev/udp/10.222.0.2/9")
+        try TestNetwork.script(network.router, "tc qdisc replace dev r1 root pfifo limit 0")  // every packet overflows the queue
+        try TestNetwork.script(network.client, "for ((i = 0; i < 40; i++)); do printf x >/dev/udp/10.222.0.2/9; done")
         expected["8001/NETFILTER_DROP", default: 0] += 100
         expected["8001/IP_INHDR", default: 0] += 60
         expected["8001/QDISC_DROP", default: 0] += 40

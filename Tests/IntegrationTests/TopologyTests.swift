@@ -37,26 +37,22 @@ struct TopologyTests {
             for ns in [receiver, sender] { try TestNetwork.addQuietNamespace(ns) }
             try Command.run(["ip", "link", "add", "u0", "netns", receiver, "type", "veth", "peer", "name", "u1", "netns", sender])
             for (ns, dev, v4, v6) in [(receiver, "u0", "10.215.0.1", "fd00:215::1"), (sender, "u1", "10.215.0.2", "fd00:215::2")] {
-                try script(ns, """
+                try TestNetwork.script(ns, """
                     sysctl -qw net.ipv6.conf.\(dev).disable_ipv6=0
                     ip addr add \(v4)/24 dev \(dev)
                     ip addr add \(v6)/64 dev \(dev) nodad
                     ip link set \(dev) up
                     """)
             }
-            let receiverMAC = try mac(receiver, "u0"), senderMAC = try mac(sender, "u1")
-            try script(receiver, """
+            let receiverMAC = try TestNetwork.mac(receiver, "u0"), senderMAC = try TestNetwork.mac(sender, "u1")
+            try TestNetwork.script(receiver, """
                 ip neigh replace 10.215.0.2 lladdr \(senderMAC) dev u0 nud permanent
                 ip neigh replace fd00:215::2 lladdr \(senderMAC) dev u0 nud permanent
                 """)
-            try script(sender, """
+            try TestNetwork.script(sender, """
                 ip neigh replace 10.215.0.1 lladdr \(receiverMAC) dev u1 nud permanent
                 ip neigh replace fd00:215::1 lladdr \(receiverMAC) dev u1 nud permanent
                 """)
-        }
-
-        func mac(_ ns: String, _ dev: String) throws -> String {
-            try exec(ns, ["cat", "/sys/class/net/\(dev)/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         /// An Ethernet tunnel (`ip link add NAME type ...` arguments per side, e.g. VXLAN)
@@ -65,19 +61,15 @@ struct TopologyTests {
             try exec(receiver, ["ip", "link", "add", name] + receiverArgs)
             try exec(sender, ["ip", "link", "add", name] + senderArgs)
             for (ns, host) in [(receiver, 1), (sender, 2)] {
-                try script(ns, "ip addr add \(inner).\(host)/24 dev \(name)\nip link set \(name) up")
+                try TestNetwork.script(ns, "ip addr add \(inner).\(host)/24 dev \(name)\nip link set \(name) up")
             }
-            let receiverMAC = try mac(receiver, name)
+            let receiverMAC = try TestNetwork.mac(receiver, name)
             try exec(sender, ["ip", "neigh", "replace", "\(inner).1", "lladdr", receiverMAC, "dev", name, "nud", "permanent"])
         }
 
         @discardableResult
         func exec(_ ns: String, _ arguments: [String]) throws -> String {
             try Command.run(["ip", "netns", "exec", ns] + arguments)
-        }
-
-        func script(_ ns: String, _ text: String) throws {
-            try Command.run(["ip", "netns", "exec", ns, "bash", "-euc", text])
         }
 
         /// `dropledger tag` on the receiver's underlay (nsenter: the host's mount namespace).
@@ -89,7 +81,7 @@ struct TopologyTests {
 
         /// `count` one-byte datagrams from the sender to `address:port`, each from a new socket.
         func sendUDP(to address: String, port: UInt16, count: Int) throws {
-            try script(sender, "for ((i = 0; i < \(count); i++)); do printf x >/dev/udp/\(address)/\(port); done")
+            try TestNetwork.script(sender, "for ((i = 0; i < \(count); i++)); do printf x >/dev/udp/\(address)/\(port); done")
         }
 
         func tearDown() {
@@ -189,7 +181,7 @@ struct TopologyTests {
     /// counted in dropledger_overwritten_areas_total.
     @Test func forwardedIntoATunnelIsNeverMisattributed() throws {
         let network = try RouterNetwork(tag: "fwt", farSubnet: "10.223.0")
-        try network.sh(network.router, """
+        try TestNetwork.script(network.router, """
             ip link add vxf type vxlan id 50 local 10.223.0.1 remote 10.223.0.2 dstport 4789 dev r1
             ip addr add 10.224.0.1/24 dev vxf; ip link set vxf up
             ip neigh replace 10.224.0.2 lladdr 02:00:00:00:00:02 dev vxf nud permanent
@@ -208,8 +200,8 @@ struct TopologyTests {
         Thread.sleep(forTimeInterval: 0.5)
         let baseline = try exporter.series()
 
-        try network.sh(network.client, "for ((i = 0; i < 150; i++)); do printf x >/dev/udp/10.222.0.9/9; done")  // into the tunnel
-        try network.sh(network.client, "for ((i = 0; i < 100; i++)); do printf x >/dev/udp/10.221.0.1/9; done")  // to the router itself
+        try TestNetwork.script(network.client, "for ((i = 0; i < 150; i++)); do printf x >/dev/udp/10.222.0.9/9; done")  // into the tunnel
+        try TestNetwork.script(network.client, "for ((i = 0; i < 100; i++)); do printf x >/dev/udp/10.221.0.1/9; done")  // to the router itself
         let expected = ["invalid/NETFILTER_DROP": UInt64(150), "8002/NO_SOCKET": 100]
             .merging(baseline.filter { !$0.key.hasPrefix("none/") }, uniquingKeysWith: +)
         let series = try exporter.settledSeries(expected: expected, keep: { !$0.hasPrefix("none/") })

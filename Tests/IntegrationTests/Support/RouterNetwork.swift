@@ -31,24 +31,18 @@ final class RouterNetwork {
         for ns in [client, router, far] { try TestNetwork.addQuietNamespace(ns) }
         try Command.run(["ip", "link", "add", "c1", "netns", client, "type", "veth", "peer", "name", "r0", "netns", router])
         try Command.run(["ip", "link", "add", "r1", "netns", router, "type", "veth", "peer", "name", "e1", "netns", far])
-        try sh(client, "ip addr add 10.221.0.2/24 dev c1; ip link set c1 up; ip route add 10.222.0.0/24 via 10.221.0.1")
-        try sh(router, """
+        try TestNetwork.script(client, "ip addr add 10.221.0.2/24 dev c1; ip link set c1 up; ip route add 10.222.0.0/24 via 10.221.0.1")
+        try TestNetwork.script(router, """
             sysctl -qw net.ipv4.ip_forward=1
             ip addr add 10.221.0.1/24 dev r0; ip link set r0 up
             ip addr add \(farSubnet).1/24 dev r1; ip link set r1 up
             """)
-        try sh(far, "ip addr add \(farSubnet).2/24 dev e1; ip link set e1 up")
-        try sh(client, "ip neigh replace 10.221.0.1 lladdr \(try mac(router, "r0")) dev c1 nud permanent")
-        try sh(router, """
-            ip neigh replace 10.221.0.2 lladdr \(try mac(client, "c1")) dev r0 nud permanent
-            ip neigh replace \(farSubnet).2 lladdr \(try mac(far, "e1")) dev r1 nud permanent
+        try TestNetwork.script(far, "ip addr add \(farSubnet).2/24 dev e1; ip link set e1 up")
+        try TestNetwork.script(client, "ip neigh replace 10.221.0.1 lladdr \(try TestNetwork.mac(router, "r0")) dev c1 nud permanent")
+        try TestNetwork.script(router, """
+            ip neigh replace 10.221.0.2 lladdr \(try TestNetwork.mac(client, "c1")) dev r0 nud permanent
+            ip neigh replace \(farSubnet).2 lladdr \(try TestNetwork.mac(far, "e1")) dev r1 nud permanent
             """)
-    }
-
-    func sh(_ ns: String, _ text: String) throws { try Command.run(["ip", "netns", "exec", ns, "bash", "-euc", text]) }
-
-    func mac(_ ns: String, _ dev: String) throws -> String {
-        try Command.run(["ip", "netns", "exec", ns, "cat", "/sys/class/net/\(dev)/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `dropledger tag` on the router's `r0` (nsenter: the host's mount namespace, where the pins stay).

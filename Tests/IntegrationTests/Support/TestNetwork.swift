@@ -56,6 +56,16 @@ final class TestNetwork {
         try Command.run(["ip", "netns", "exec", ns] + arguments, input: input)
     }
 
+    /// A device's MAC address in namespace `ns`.
+    static func mac(_ ns: String, _ dev: String) throws -> String {
+        try Command.run(["ip", "netns", "exec", ns, "cat", "/sys/class/net/\(dev)/address"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A bash script in namespace `ns`, stopping at the first command that fails.
+    static func script(_ ns: String, _ text: String) throws {
+        try Command.run(["ip", "netns", "exec", ns, "bash", "-euc", text])
+    }
+
     /// An nftables input rule in the receiver that drops UDP to `port`, counting what it drops.
     func dropUDP(port: UInt16) throws { try Self.dropUDP(in: receiver, port: port) }
 
