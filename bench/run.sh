@@ -31,6 +31,13 @@ for f in $BIN/dropledger $BIN/dropledger-inject $BIN/dropledger-bench $DLBENCH; 
 	[ -x "$f" ] || { echo "bench: $f missing; run 'make bench'" >&2; exit 1; }
 done
 
+# Every measurement drives injected frames with metadata (BPF_PROG_TEST_RUN live frames).
+if $BIN/dropledger-inject features | grep -q '^live_frames=no'; then
+	echo "bench: this kernel refuses BPF_PROG_TEST_RUN live frames, which every measurement injects;" \
+		"run make bench on a kernel that allows them (upstream kernels do since 5.18)" >&2
+	exit 1
+fi
+
 TMP=$(mktemp -d /tmp/dlbench.XXXXXX)
 NS_R=dlbench-$$-r
 NS_P=dlbench-$$-p

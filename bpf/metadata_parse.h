@@ -40,17 +40,45 @@ static __always_inline __u32 bounded(__u32 x)
 	return x;
 }
 
+/* TaggerSeal.check(): the high 32 bits of a Fibonacci hash of the ID. */
+static __always_inline __u32 dl_check(__u64 id)
+{
+	return (id * 0x9E3779B97F4A7C15ULL) >> 32;
+}
+
+enum dl_seal { DL_SEAL_ABSENT, DL_SEAL_INTACT, DL_SEAL_BROKEN };
+
+/*
+ * dropledger's tagger ends every area it creates with a seal (TaggerSeal.swift): a
+ * check entry (type 0, 4 bytes derived from the ID) and a guard (type 0, a flag), the
+ * two oldest entries. `oldest` and `previous` are where the walk's last two entries
+ * start, so the lengths are proven (4 and 0) when they are at m - 8 and m - 2.
+ */
+static __always_inline enum dl_seal seal_of(const __u8 *buf, __u32 m, __u32 previous, __u32 oldest, __u64 id)
+{
+	__u32 c;
+
+	if (m < 1 + 8 + 3 || oldest != m - 2 || previous != m - 8)
+		return DL_SEAL_ABSENT;
+	/* Masked indexes: older verifiers lose the bound m >= 12 gave them. */
+	if (buf[bounded(m - 2)] != 0 || buf[bounded(m - 8)] != 0)
+		return DL_SEAL_ABSENT;
+	c = (__u32)buf[bounded(m - 6)] << 24 | (__u32)buf[bounded(m - 5)] << 16 |
+	    (__u32)buf[bounded(m - 4)] << 8 | buf[bounded(m - 3)];
+	return c == dl_check(id) ? DL_SEAL_INTACT : DL_SEAL_BROKEN;
+}
+
 /*
  * Walks the whole area as metadata-tlv.md's reader does. The newest entry of
  * the customer type wins, but any malformed part makes the area invalid.
- * `*oldest`, unless NULL, is where the last entry walked starts (the oldest, next to
- * the packet).
+ * `*seal`, unless NULL, is set for a customer area: whether it ends in the tagger's
+ * seal, and whether the seal's check is the ID's.
  */
-static __always_inline __u8 parse_customer_oldest(const __u8 *buf, __u32 m, const volatile __u8 *customer_type,
-						  __u64 *customer, __u32 *oldest)
+static __always_inline __u8 parse_customer_sealed(const __u8 *buf, __u32 m, const volatile __u8 *customer_type,
+						  __u64 *customer, __u8 *seal)
 {
 	__u32 tl = buf[0], want = *customer_type;
-	__u32 p, i;
+	__u32 p, i, oldest = 0, previous = 0;
 	bool found = false;
 	__u64 id = 0;
 
@@ -70,8 +98,8 @@ static __always_inline __u8 parse_customer_oldest(const __u8 *buf, __u32 m, cons
 
 		if (l > 16 || p + 2 + l > m)
 			return DL_STATUS_INVALID;
-		if (oldest)
-			*oldest = p;
+		previous = oldest;
+		oldest = p;
 		if (!found && t == want) {
 			if (l == 0 || l > 8)
 				return DL_STATUS_INVALID;
@@ -88,6 +116,8 @@ static __always_inline __u8 parse_customer_oldest(const __u8 *buf, __u32 m, cons
 	if (!found)
 		return DL_STATUS_NONE;
 	*customer = id;
+	if (seal)
+		*seal = seal_of(buf, m, previous, oldest, id);
 	return DL_STATUS_CUSTOMER;
 }
 
@@ -95,7 +125,7 @@ static __always_inline __u8 parse_customer(const __u8 *buf, __u32 m, const volat
 					   __u64 *customer)
 {
 	/* NULL, not a dummy: no stack slot (dl_recover_area's frame is tight on 6.1). */
-	return parse_customer_oldest(buf, m, customer_type, customer, NULL);
+	return parse_customer_sealed(buf, m, customer_type, customer, NULL);
 }
 
 #endif

@@ -61,15 +61,16 @@ static __always_inline void count_overwritten(void)
  * Whether the area's last two bytes may have been written over. A host that forwards
  * a packet writes its new Ethernet header from the neighbour cache as 16 aligned bytes
  * (neigh_hh_output), the first two zero, right over them, and the packet keeps them
- * wherever it goes next (into a container's veth, through a bridge). So two zero bytes
- * at the end are trusted only as the tagger's guard (a flag entry that is the oldest
- * entry): anything else may have been a customer ID's last bytes, on any skb. (An ID
- * of another tagger that genuinely ends in two zero bytes is then `invalid`: taggers
- * should write the guard too.)
+ * wherever it goes next (into a container's veth, through a bridge). So an area
+ * ending in two zero bytes is trusted only with an intact seal (seal_of()): without one,
+ * they may have been a customer ID's last bytes, or the area's bytes may have been
+ * moved before (a TC program) and only look like an area. (An area of another tagger
+ * that genuinely ends in two zero bytes is then `invalid`: such taggers should write
+ * the seal too.)
  */
-static __always_inline bool tail_rewritten(const __u8 *area, __u32 m, __u32 oldest)
+static __always_inline bool zero_tail(const __u8 *area, __u32 m)
 {
-	if (m < 2 || oldest == m - 2)
+	if (m < 2)
 		return false;
 	/* Masked indexes: older verifiers lose the bound m >= 2 gave them. */
 	return area[bounded(m - 2)] == 0 && area[bounded(m - 1)] == 0;
@@ -91,7 +92,7 @@ static __always_inline bool encapsulated(struct sk_buff *skb, long end, __u16 ne
 }
 
 static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, long end, __u32 m, __u8 status,
-				    const __u8 *area, __u32 oldest, const volatile __u8 *customer_type,
+				    const __u8 *area, __u8 seal, const volatile __u8 *customer_type,
 				    __u64 *customer)
 {
 	__u16 network = skb->network_header, inner = skb->inner_mac_header;
@@ -100,14 +101,18 @@ static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, lo
 
 	bool trusted = status == DL_STATUS_CUSTOMER && ethernet;
 
-	/* A forwarding host's new MAC header may have ended the area with two zeros. */
-	if (trusted && tail_rewritten(area, m, oldest)) {
-		count_overwritten();
-		return DL_STATUS_INVALID;
+	if (trusted) {
+		/* The common path: an area of dropledger's tagger, in place. */
+		if (seal == DL_SEAL_INTACT)
+			return status;
+		if (seal == DL_SEAL_BROKEN || zero_tail(area, m)) {
+			count_overwritten();
+			return DL_STATUS_INVALID;
+		}
+		/* Another tagger's area: trusted unless a TC program may have moved it. */
+		if (!passed_tc_ingress(skb))
+			return status;
 	}
-	/* The common path: nothing but the one bit below costs more. */
-	if (trusted && !passed_tc_ingress(skb))
-		return status;
 	/* A TC program that moved the head left old header bytes where the area is read.
 	 * (One call site: each inlined copy takes stack, and 6.1 allows 512 bytes for the
 	 * program and dl_recover_area together.) */
@@ -172,10 +177,10 @@ static __always_inline __u8 classify_direct(struct sk_buff *skb, const volatile 
 	/* btf_id 0: untrusted read-only memory of any size; loads past the area read
 	 * the packet that follows it (parse_customer never uses those bytes). */
 	const __u8 *area = bpf_rdonly_cast(head + end - m, 0);
-	__u32 oldest = 0;
-	__u8 status = parse_customer_oldest(area, m, customer_type, customer, &oldest);
+	__u8 seal = DL_SEAL_ABSENT;
+	__u8 status = parse_customer_sealed(area, m, customer_type, customer, &seal);
 
-	return checked(skb, head, end, m, status, area, oldest, customer_type, customer);
+	return checked(skb, head, end, m, status, area, seal, customer_type, customer);
 }
 
 static __always_inline __u8 classify_copy(struct sk_buff *skb, const volatile __u8 *customer_type, __u64 *customer)
@@ -200,10 +205,10 @@ static __always_inline __u8 classify_copy(struct sk_buff *skb, const volatile __
 		return DL_STATUS_INVALID;
 	if (bpf_probe_read_kernel(s->buf, m, head + end - m))
 		return DL_STATUS_INVALID;
-	__u32 oldest = 0;
-	__u8 status = parse_customer_oldest(s->buf, m, customer_type, customer, &oldest);
+	__u8 seal = DL_SEAL_ABSENT;
+	__u8 status = parse_customer_sealed(s->buf, m, customer_type, customer, &seal);
 
-	return checked(skb, head, end, m, status, s->buf, oldest, customer_type, customer);
+	return checked(skb, head, end, m, status, s->buf, seal, customer_type, customer);
 }
 
 #endif

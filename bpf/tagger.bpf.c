@@ -133,16 +133,25 @@ static __always_inline struct tagger_value *lookup_customer(struct xdp_md *ctx, 
  * Returns the enum tagger_result; on anything but TAGGER_TAGGED the packet is
  * as it was.
  *
- * A new area first gets a guard: a flag entry of type 0 (bytes 00 00), the oldest,
- * right before the packet. When the host forwards the packet, the neighbour cache
- * writes the new Ethernet header as 16 aligned bytes (neigh_hh_output), the first two
- * zero, over the area's last two bytes; with the guard those were 00 00 already, so
- * the customer entry survives to an egress drop (a full queue) and the reader, which
- * sees the guard, can trust it. Without it those two bytes would be the customer ID's
- * last two, zeroed: another customer's ID. Writing both at once gives the bytes the
- * format's two pushes give (the guard first, then the entry): M = round_up(3 + n, 4)
- * = 4 + round_up(n - 1, 4) for every n.
+ * A new area first gets the seal (TaggerSeal.swift), as its oldest entries:
+ *
+ *   ... [T L ID] [00 04 check] [00 00] | packet
+ *
+ * - The guard, a flag of type 0 right before the packet. When the host forwards the
+ *   packet, the neighbour cache writes the new Ethernet header as 16 aligned bytes
+ *   (neigh_hh_output), the first two zero, over the area's last two bytes; with the
+ *   guard those were 00 00 already, so the customer entry survives to an egress drop
+ *   (a full queue). Without it they would be the ID's last two bytes, zeroed: another
+ *   customer's ID.
+ * - The check, type 0 with 4 bytes derived from the ID (user space computes them):
+ *   the reader trusts an area that ends in a seal matching its ID without asking how
+ *   the skb got there; moved or overwritten bytes do not pass it.
+ *
+ * Writing all three at once gives the bytes the format's three pushes give (guard,
+ * check, customer entry): M = round_up(1 + 8 + n, 4) for every n.
  */
+#define SEAL_LEN 8
+
 static __always_inline __u32 push_customer(struct xdp_md *ctx, const struct tagger_value *v)
 {
 	__u8 *meta = (void *)(long)ctx->data_meta;
@@ -158,7 +167,7 @@ static __always_inline __u32 push_customer(struct xdp_md *ctx, const struct tagg
 	if (fresh) {
 		/* No area (a driver without metadata support has meta > data: adjust_meta refuses). */
 		m = 0;
-		grow = (1 + 2 + n + 3) & ~3U;   /* TL, the guard, the entry */
+		grow = (1 + SEAL_LEN + n + 3) & ~3U;   /* TL, the seal, the entry */
 	} else {
 		/* A pointer difference is an unknown scalar to the verifier: bound it first. */
 		m = (__u32)(data - meta);
@@ -180,13 +189,19 @@ static __always_inline __u32 push_customer(struct xdp_md *ctx, const struct tagg
 	meta = (void *)(long)ctx->data_meta;
 	data = (void *)(long)ctx->data;
 	if (fresh) {
-		__u8 *g = meta + bounded(grow - 2);
+		__u8 *s = meta + bounded(grow - SEAL_LEN);
 
-		if (meta + 1 > data || g + 2 > data)
+		if (meta + 1 > data || s + SEAL_LEN > data)
 			goto undo;
-		g[0] = 0;
-		g[1] = 0;
-		tl = 2;
+		s[0] = 0;
+		s[1] = 4;
+		s[2] = v->check[0];
+		s[3] = v->check[1];
+		s[4] = v->check[2];
+		s[5] = v->check[3];
+		s[6] = 0;
+		s[7] = 0;
+		tl = SEAL_LEN;
 	}
 	off = bounded(m + grow - tl - n);
 	e = meta + off;

@@ -20,11 +20,13 @@ struct tagger_v6_key {
 
 /*
  * The customer entry's value as user space prepared it (metadata-tlv.md: the
- * minimal big-endian bytes, 1 to 8), so the program does no byte math.
+ * minimal big-endian bytes, 1 to 8), and its check (TaggerSeal.swift, big-endian),
+ * so the program does no byte math.
  */
 struct tagger_value {
 	__u8 len;
 	__u8 be[8];
+	__u8 check[4];
 };
 
 /* Most prefixes per address family; the tries allocate per entry (BPF_F_NO_PREALLOC). */

@@ -22,7 +22,7 @@ struct Inject: ParsableCommand {
     @Option(help: "Metadata area as hex bytes (any bytes, malformed ones too); empty for none.")
     var meta: String = ""
 
-    @Option(help: "Instead of --meta: a well-formed area holding this customer ID.")
+    @Option(help: "Instead of --meta: the area dropledger's tagger writes for this customer ID (with its seal).")
     var customer: UInt64?
 
     @Option(help: "Instead of --meta: a file of areas, one hex area per line (empty line: no area), each injected --count times, in order, by this one process.")
@@ -73,9 +73,8 @@ struct Inject: ParsableCommand {
             guard customer == nil, meta.isEmpty else { throw ValidationError("--areas excludes --meta and --customer") }
             batch = try AreasFile.read(areas)
         } else if let customer {
-            var writer = MetadataAreaWriter()
-            try writer.push(type: customerType, value: BigEndian.minimalBytes(customer))
-            area = writer.bytes
+            guard customerType != TaggerSeal.entryType else { throw ValidationError("--customer-type must not be 0: type 0 is the tagger's seal") }
+            area = TaggerSeal.area(customer: customer, customerType: customerType)
         } else {
             guard let bytes = Hex.decode(meta) else { throw ValidationError("--meta must be hex bytes, got \(meta)") }
             area = bytes

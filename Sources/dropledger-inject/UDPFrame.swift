@@ -63,12 +63,3 @@ enum Hex {
         return bytes
     }
 }
-
-enum BigEndian {
-    /// The shortest big-endian encoding of `value` (at least one byte), as a tagger would write it.
-    static func minimalBytes(_ value: UInt64) -> [UInt8] {
-        var bytes = withUnsafeBytes(of: value.bigEndian, Array.init)
-        while bytes.count > 1 && bytes[0] == 0 { bytes.removeFirst() }
-        return bytes
-    }
-}

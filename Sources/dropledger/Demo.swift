@@ -37,9 +37,18 @@ struct Demo: ParsableCommand {
 
         let lab: DemoLab
         let exporter: Exporter
+        // Without XDP metadata writes the tagger cannot run; the demo still shows the drops.
+        let tagging = KernelSupport.xdpMetadataWritable
         do {
             lab = try DemoLab()
-            try DemoTagging.tag(mode: xdpMode, logger: logger)
+            if tagging {
+                try DemoTagging.tag(mode: xdpMode, logger: logger)
+            } else {
+                logger.warning("""
+                    this kernel does not let XDP programs write packet metadata (it refuses bpf_xdp_adjust_meta): \
+                    the demo runs without the tagger, and its drops count as customer "none"
+                    """)
+            }
             exporter = try Exporter(
                 configuration: .init(listenAddress: address, telemetryPath: "/metrics",
                                      reader: DropReaderConfiguration(netnsInode: try ProcFiles.netnsInode(lab.netnsPath)),
@@ -57,9 +66,12 @@ struct Demo: ParsableCommand {
         }
 
         let host = address.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "localhost"
+        let headline = tagging
+            ? "customers 101, 202 and 303 are losing packets on the edge host."
+            : "the edge host is losing packets; this kernel cannot tag them, so they count as customer \"none\"."
         print("""
 
-        dropledger demo: customers 101, 202 and 303 are losing packets on the edge host.
+        dropledger demo: \(headline)
           metrics:   http://\(host):\(exporter.port)/metrics
           try:       curl -s http://\(host):\(exporter.port)/metrics | grep dropledger_drops_total
           the lab:   ip netns list | grep dldemo

@@ -5,7 +5,7 @@ import Testing
 /// The JSON API against a real exporter with real drops: exact numbers in every
 /// field, sort orders, filters, the text format, every error status, rates, and
 /// the eviction cap.
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsFrameInjection, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct APITests {
     static let closed: UInt16 = 9, firewalled: UInt16 = 7777
     static let udpBytes: UInt64 = 26, firewalledBytes: UInt64 = 46  // skb->len where each drops

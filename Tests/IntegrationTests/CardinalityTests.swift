@@ -5,7 +5,7 @@ import Testing
 /// Forged metadata with many distinct customer IDs: /metrics stays bounded by
 /// --max-customers, every drop is still counted, and a metric says how many
 /// customers were folded.
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsFrameInjection, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct CardinalityTests {
     @Test func foldsBeyondMaxCustomersIntoOther() throws {
         let network = try TestNetwork(tag: "card")

@@ -104,7 +104,7 @@ enum Dashboards {
     }
 }
 
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsTagger, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct DashboardPrometheusTests {
     /// The demo lab's drops, scraped every second by a real Prometheus with the repository's
     /// rules loaded: every dashboard query, every recording rule and every variable has data,
@@ -117,7 +117,7 @@ struct DashboardPrometheusTests {
         defer { prometheus.stop() }
 
         // Wait for the chained recording rules, then a little more history for the range queries.
-        let deadline = Date().addingTimeInterval(45)
+        let deadline = Date.deadline(45)
         while Date() < deadline, try prometheus.vector(#"customer:dropledger_drops:rate5m_avg1d{customer="101"}"#).isEmpty {
             Thread.sleep(forTimeInterval: 0.5)
         }
@@ -125,7 +125,7 @@ struct DashboardPrometheusTests {
 
         /// Non-empty data, retried for a few seconds (a scrape or evaluation may be in flight).
         func hasData(_ query: Dashboards.Query) throws -> Bool {
-            let until = Date().addingTimeInterval(10)
+            let until = Date.deadline(10)
             repeat {
                 if query.instant {
                     let (type, result) = try prometheus.query(query.expression)

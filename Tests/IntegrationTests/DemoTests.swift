@@ -10,12 +10,20 @@ struct DemoTests {
         let demo = try ExporterProcess(subcommand: "demo", arguments: ["--duration", "8"])
         Thread.sleep(forTimeInterval: 4)
         let series = try demo.series()
-        for customer in ["101", "202", "303"] {
+        // Where the kernel refuses XDP metadata writes the demo runs without its tagger
+        // (HostKernel): the same drops, all for `none`, and it says so.
+        let customers = HostKernel.tagsPackets ? ["101", "202", "303"] : ["none"]
+        for customer in customers {
             let reasons = series.filter { $0.key.hasPrefix(customer + "/") && $0.value > 0 }.map(\.key)
             #expect(reasons.count >= 3, "customer \(customer) has reasons \(reasons.sorted())")
         }
-        // The heavier customer loses more: attribution follows the traffic.
-        #expect((series["101/NO_SOCKET"] ?? 0) > (series["303/NO_SOCKET"] ?? 0))
+        if HostKernel.tagsPackets {
+            // The heavier customer loses more: attribution follows the traffic.
+            #expect((series["101/NO_SOCKET"] ?? 0) > (series["303/NO_SOCKET"] ?? 0))
+        } else {
+            #expect(demo.log().contains("the demo runs without the tagger"), "\(demo.log())")
+            #expect(series.keys.allSatisfy { $0.hasPrefix("none/") }, "\(series)")
+        }
         let lint = try Command.capture(["promtool", "check", "metrics"], input: try demo.metricsText())
         #expect(lint.status == 0, "promtool: \(lint.stdout)\(lint.stderr)")
 

@@ -97,7 +97,7 @@ import Testing
         #expect(!exporter.log().contains("runs at normal priority"), "\(exporter.log())")
         // A datagram to a closed loopback port: a NO_SOCKET drop, no metadata (customer none).
         let closed = try freeLoopbackPort()
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date.deadline(10)
         var counted: UInt64 = 0
         while Date() < deadline, counted == 0 {
             try Command.run(["bash", "-c", "echo drop > /dev/udp/127.0.0.1/\(closed)"])

@@ -3,7 +3,7 @@ import Testing
 
 /// gzip on the wire: a real exporter, real drops, and curl as the scraper (Prometheus
 /// sends `Accept-Encoding: gzip`). Only the bytes and headers are checked, never timing.
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsFrameInjection, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct HTTPCompressionTests {
     /// An exporter counting the drops of a few customers, so /metrics is worth compressing.
     static func exporterWithDrops() throws -> (TestNetwork, ExporterProcess, [String: UInt64]) {

@@ -8,7 +8,7 @@ import Testing
 /// with dropledger's tagger, drops it at a known place, and asserts the exact count per
 /// customer, `none` and `invalid`: never a drop for a customer it was not tagged for.
 /// (Paths this host's kernel lacks modules for run in the kernel matrix's guests.)
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsTagger, .needsFrameInjection, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct HostPathTests {
     /// A TestNetwork with the exporter watching the receiver and the tagger on its `dl0`.
     final class Lab {
@@ -216,11 +216,42 @@ struct HostPathTests {
         #expect(overwritten == 200, "\(String(describing: overwritten))")
     }
 
+    /// A TC ingress program that moves the head of packets the router then forwards. The
+    /// kernel clears the TC ingress mark on transmit, and the new Ethernet header writes
+    /// two zeros at the end of the moved bytes, which looked like the tagger's guard: the
+    /// ID read could be another customer's. The seal's check refuses such bytes: every
+    /// drop at the full egress queue is `invalid` (or `none`), none for a customer.
+    @Test func aTCMoveBeforeForwardingNeverMisattributes() throws {
+        let object = Binaries.packageRoot.appendingPathComponent(".build/bpf/move_head.bpf.o").path
+        try #require(FileManager.default.fileExists(atPath: object), "make bpf builds \(object)")
+        let network = try RouterNetwork(tag: "tcf", farSubnet: "10.222.0")
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.routerPath])
+        try network.tag(["10.222.0.0/24=8001", "10.222.0.7/32=18446744073709551615"])
+        try TestNetwork.script(network.router, "ip neigh replace 10.222.0.7 lladdr \(try TestNetwork.mac(network.far, "e1")) dev r1 nud permanent")
+        // One datagram each through first (the far side drops them, outside the router's namespace)
+        // so that the neighbour cache writes every later header; then every packet overflows.
+        try TestNetwork.script(network.client, "printf x >/dev/udp/10.222.0.2/9; printf x >/dev/udp/10.222.0.7/9")
+        try TestNetwork.script(network.router, "tc qdisc replace dev r1 root pfifo limit 0; tc qdisc add dev r0 clsact")
+        for section in ["push_pop_4", "push_pop_8"] {
+            try TestNetwork.script(network.router, "tc filter replace dev r0 ingress pref 1 handle 1 bpf da obj \(object) sec tc/\(section)")
+            try TestNetwork.script(network.client, """
+                for ((i = 0; i < 40; i++)); do printf x >/dev/udp/10.222.0.2/9; printf x >/dev/udp/10.222.0.7/9; done
+                """)
+        }
+        let queueDrops: ([String: UInt64]) -> [String: UInt64] = { $0.filter { $0.key.hasSuffix("/QDISC_DROP") } }
+        let deadline = Date.deadline(20)
+        while Date() < deadline, try queueDrops(exporter.series()).values.reduce(0, +) < 160 { Thread.sleep(forTimeInterval: 0.1) }
+        Thread.sleep(forTimeInterval: 1.5)
+        let got = try queueDrops(exporter.series())
+        #expect(got.values.reduce(0, +) == 160, "\(got)")
+        #expect(got.keys.allSatisfy { $0 == "invalid/QDISC_DROP" || $0 == "none/QDISC_DROP" }, "for a customer: \(got)")
+    }
+
     /// Forwarded through a router namespace, tagged on the router's ingress: dropped in
     /// the forward chain, for an expired TTL, and by a full egress queue (after the
     /// router wrote the packet's new Ethernet header over the end of the area). The
-    /// tagger's guard entry keeps the egress drops attributed; an area without one
-    /// (injected) whose last bytes were overwritten is `invalid`, never another ID.
+    /// tagger's seal keeps the egress drops attributed; an area without one (injected)
+    /// whose last bytes were overwritten is `invalid`, never another ID.
     @Test func forwardedDropsKeepTheirCustomer() throws {
         let network = try RouterNetwork(tag: "fwd", farSubnet: "10.222.0")
         try TestNetwork.script(network.router, """
@@ -257,9 +288,10 @@ struct HostPathTests {
         expected["8001/QDISC_DROP", default: 0] += 40
         #expect(try exporter.settledSeries(expected: expected, keep: keep) == expected)
 
-        // An area without the guard, ending in the ID (8002, 2 bytes) the header overwrote.
+        // An area without the tagger's seal, ending in the ID (8002, 2 bytes: 01 02 1f 42)
+        // the header overwrote.
         try Command.run(["ip", "netns", "exec", network.router, Binaries.inject, "--interface", "r0", "--dst", "10.222.0.2",
-                         "--src", "10.221.0.2", "--customer", "8002", "--count", "30"])
+                         "--src", "10.221.0.2", "--meta", "0400000001021f42", "--count", "30"])
         expected["invalid/QDISC_DROP", default: 0] += 30
         #expect(try exporter.settledSeries(expected: expected, keep: keep) == expected, "8002 nor any other ID")
         #expect(try exporter.metrics()["dropledger_overwritten_areas_total"] == 30)

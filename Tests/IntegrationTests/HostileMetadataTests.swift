@@ -53,17 +53,20 @@ struct HostileMetadataTests {
     }
 
     /// What the kfree_skb program counts for an area found where the kernel says it ends
-    /// (bpf/metadata_read.h): the format's verdict, except that a customer whose area ends
-    /// in two zero bytes that are not a flag entry of its own is `invalid`, since a
-    /// forwarding host writes two zeros there (tail_rewritten).
+    /// (checked() in bpf/metadata_read.h): the format's verdict, except that a customer
+    /// area is `invalid` when its seal is broken, or when it ends in two zero bytes
+    /// without an intact seal (a forwarding host writes two zeros there).
     static func pipelineVerdict(_ area: [UInt8]) -> DropCustomer {
         let verdict = MetadataTLV.customer(in: area)
-        guard case .id = verdict, area.count >= 2, area[area.count - 2] == 0, area[area.count - 1] == 0 else { return verdict }
-        if let oldest = try? MetadataTLV.entries(area).last, oldest.type == 0, oldest.value.isEmpty { return verdict }
-        return .invalid
+        guard case .id(let id) = verdict else { return verdict }
+        switch TaggerSeal.verdict(of: area, customer: id) {
+        case .intact: return verdict
+        case .broken: return .invalid
+        case .absent: return area.suffix(2) == [0, 0] ? .invalid : verdict
+        }
     }
 
-    @Test func realPipelineCountsWhatTheSwiftDecoderSays() throws {
+    @Test(.needsFrameInjection) func realPipelineCountsWhatTheSwiftDecoderSays() throws {
         let seed = Self.seed()
         var generator = AreaGenerator(seed: seed, customerType: MetadataTLV.defaultCustomerType)
         // One area per drop; every customer ID at most once, so one lost or doubled drop shows.

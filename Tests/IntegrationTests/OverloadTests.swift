@@ -9,10 +9,10 @@ import Testing
 /// scraped over and over meanwhile. Every drop must still be counted exactly under
 /// its customer (the in-kernel fallback map), the overflow metric must say how many
 /// events lost their details, and every scrape must answer 200 within the bound.
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsFrameInjection, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct OverloadTests {
     static let framesPerCPU = 1_000_000
-    static let scrapeBound: TimeInterval = 2
+    static let scrapeBound: TimeInterval = 2 * TestTime.scale
 
     @Test func bothCPUsOverflowingTinyRingsLoseNoDropAndScrapesStayFast() throws {
         let cpus = ProcessInfo.processInfo.activeProcessorCount

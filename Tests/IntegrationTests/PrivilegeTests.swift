@@ -32,11 +32,11 @@ struct PrivilegeTests {
     }
 
     static func waitForLog(_ exporter: ExporterProcess, _ text: String) {
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date.deadline(10)
         while !exporter.log().contains(text) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
     }
 
-    @Test func dropsEveryCapabilityAndStillCounts() throws {
+    @Test(.needsFrameInjection) func dropsEveryCapabilityAndStillCounts() throws {
         let network = try TestNetwork(tag: "priv")
         let programsBefore = try KernelObjects.programs(named: "on_kfree_skb")
         let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath])
@@ -92,7 +92,7 @@ struct PrivilegeTests {
         #expect(try KernelObjects.programs(named: "on_kfree_skb", settlingTo: programsBefore) == programsBefore)
         #expect(exporter.log().contains("nothing of dropledger is left in the kernel"))
         for child in children {
-            let deadline = Date().addingTimeInterval(5)
+            let deadline = Date.deadline(5)
             while kill(child, 0) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             #expect(kill(child, 0) != 0, "helper \(child) outlived the exporter")
         }

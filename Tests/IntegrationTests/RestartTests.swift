@@ -9,7 +9,7 @@ import Testing
 /// Semantics (README): a restarted exporter's counters start from zero like any
 /// Prometheus counter, and hold what it drained since it started: the drops of the
 /// downtime plus those after.
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsFrameInjection, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct RestartTests {
     static let closedPort: UInt16 = 9
 
@@ -38,7 +38,7 @@ struct RestartTests {
 
     /// Waits (the kernel frees programs asynchronously) until none of `ids` is loaded.
     static func gone(_ ids: Set<Int>) throws -> Bool {
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date.deadline(30)
         while Date() < deadline {
             if ids.isDisjoint(with: try KernelObjects.programs(named: "on_kfree_skb")) { return true }
             Thread.sleep(forTimeInterval: 0.1)

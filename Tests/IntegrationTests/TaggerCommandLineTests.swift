@@ -66,7 +66,7 @@ struct TaggerCommandLineTests {
         }
     }
 
-    @Test func refusesToSwitchModeInPlace() throws {
+    @Test(.needsTagger) func refusesToSwitchModeInPlace() throws {
         let network = try TaggerNetwork(tag: "mod", customerNets: [])
         #expect(try network.dropledger(["tag", "--interface", network.dev, "--prefix", "10.0.0.0/8=5"]).status == 0)
         let before = try network.xdpPrograms()

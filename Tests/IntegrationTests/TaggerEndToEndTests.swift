@@ -7,7 +7,7 @@ import Testing
 /// are tagged by XDP, dropped for two reasons, and counted under that customer in
 /// /metrics; a live change of the prefixes re-attributes without a gap; untag
 /// leaves nothing behind.
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsTagger, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct TaggerEndToEndTests {
     static let closedPort: UInt16 = 9         // nothing listens: NO_SOCKET
     static let firewalledPort: UInt16 = 7777  // an nftables rule drops it: NETFILTER_DROP
@@ -64,7 +64,7 @@ struct TaggerEndToEndTests {
         #expect(try network.xdpPrograms().count == 1, "still attached, never detached")
 
         // Wait for the background datagrams, then split them between old and new customer.
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date.deadline(15)
         var series = try exporter.series()
         func moved() -> UInt64 { (series["101/NO_SOCKET"] ?? 0) - 130 + (series["303/NO_SOCKET"] ?? 0) }
         while moved() < UInt64(during), Date() < deadline {
@@ -121,7 +121,7 @@ struct TaggerEndToEndTests {
             launcher: ["nsenter", "--net=\(network.netnsPath)"])
         // serve attaches the tagger right after it starts counting: wait for it, or the
         // first datagrams would pass untagged.
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date.deadline(10)
         while !exporter.log().contains("tagging \(network.dev)") && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         #expect(try network.xdpPrograms().map(\.name) == ["tag_customer"])
         try network.sendUDP(to: "10.214.1.1", port: Self.closedPort, count: 90)

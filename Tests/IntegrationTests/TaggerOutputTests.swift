@@ -4,7 +4,7 @@ import Testing
 /// The tagger's output bytes, from BPF_PROG_TEST_RUN on the real kernel, against
 /// what `MetadataAreaWriter` (the spec's writer) makes of the same input: the
 /// metadata area must match byte for byte, and the frame must come out unchanged.
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsTagger, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct TaggerOutputTests {
     static let xdpPass: UInt32 = 2
     static let customer: UInt64 = 4242
@@ -12,10 +12,13 @@ struct TaggerOutputTests {
     static let v4Frame = TaggerFrames.ipv4(source: [10, 0, 0, 2], destination: [192, 0, 2, 7])
 
     /// The area MetadataAreaWriter makes by pushing `customer` onto `area`. A new area
-    /// starts with the tagger's guard, a flag entry of type 0 (see bpf/tagger.bpf.c).
+    /// starts with the tagger's seal: a guard, then a check entry (TaggerSeal, bpf/tagger.bpf.c).
     static func expected(_ area: [UInt8], customer: UInt64 = customer, type: UInt8 = 1) throws -> [UInt8] {
         var writer = area.isEmpty ? MetadataAreaWriter() : try MetadataAreaWriter(area: area)
-        if area.isEmpty { try writer.push(type: 0, value: []) }
+        if area.isEmpty {
+            try writer.push(type: TaggerSeal.entryType)
+            try writer.push(type: TaggerSeal.entryType, value: TaggerSeal.checkBytes(customer))
+        }
         try writer.push(type: type, value: MetadataTLV.customerValue(customer))
         return writer.bytes
     }
@@ -68,7 +71,7 @@ struct TaggerOutputTests {
         for _ in 0..<5 { expected = try Self.expected(expected) }
         let result = try TaggerRunResult.run(frame: Self.v4Frame, prefixes: Self.prefixes, extra: ["--runs", "5"])
         #expect(result.meta == expected)
-        #expect(try MetadataTLV.entries(result.meta).count == 5 + 1, "five customer entries on the guard")
+        #expect(try MetadataTLV.entries(result.meta).count == 5 + 2, "five customer entries on the seal (check and guard)")
         #expect(result.counts == Self.counts("tagged", 5))
     }
 

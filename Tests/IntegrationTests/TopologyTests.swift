@@ -10,7 +10,7 @@ import Testing
 /// underlay. dropledger's tagger runs on the receiver's underlay (XDP, before the
 /// tunnel), tagging by the outer destination address; the inner packets go to a
 /// closed UDP port and are dropped as NO_SOCKET after decapsulation.
-@Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
+@Suite(.serialized, .needsTagger, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct TopologyTests {
     /// Sender `s`, receiver `r`, underlay `u0` (receiver) / `u1` (sender) with IPv4
     /// 10.215.0.1/.2 and IPv6 fd00:215::1/::2, a tunnel device on each side.

@@ -42,26 +42,27 @@ for spec in "${kernels[@]}"; do
         summary+=("FAIL $spec (fetch)"); failed=1; continue
     fi
     krel=$(kernel_release "$kdir")
-    initrd=$DL_CACHE/initramfs/$krel.cpio.gz
+    name=$krel${DL_RUN_NAME:+-$DL_RUN_NAME}   # another scenario's files beside the pipeline's
+    initrd=$DL_CACHE/initramfs/$name.cpio.gz
     if ! "$DL_KERNELS_DIR/build-initramfs.sh" -k "$kdir" -s "$scenario" -o "$initrd" \
             ${mods[@]+"${mods[@]}"} ${files[@]+"${files[@]}"}; then
         summary+=("FAIL $krel (initramfs)"); failed=1; continue
     fi
     mkdir -p "$DL_CACHE/logs"
-    out=$DL_CACHE/logs/$krel.result
+    out=$DL_CACHE/logs/$name.result
     note=""
     for attempt in 1 2; do
         set +e
-        "$DL_KERNELS_DIR/run-guest.sh" -k "$kdir" -i "$initrd" -l "$DL_CACHE/logs/$krel.log" | tee "$out"
+        "$DL_KERNELS_DIR/run-guest.sh" -k "$kdir" -i "$initrd" -l "$DL_CACHE/logs/$name.log" | tee "$out"
         rc=${PIPESTATUS[0]}
         set -e
         # Multi-threaded TCG now and then runs a stale translation of kernel text that
         # another vCPU was patching (static keys, the XDP dispatcher the injector swaps):
         # the guest dies with "Oops: int3" in unrelated kernel code, before any result.
         # That one emulator failure gets one more boot, and the summary says so.
-        if [[ $attempt == 1 && $rc == 125 ]] && grep -q 'Oops: int3' "$DL_CACHE/logs/$krel.log.txt"; then
-            echo "[kernels] $krel: the guest died of a TCG int3 oops (see $DL_CACHE/logs/$krel.log.txt); booting it again"
-            cp "$DL_CACHE/logs/$krel.log.txt" "$DL_CACHE/logs/$krel.int3-oops.txt"
+        if [[ $attempt == 1 && $rc == 125 ]] && grep -q 'Oops: int3' "$DL_CACHE/logs/$name.log.txt"; then
+            echo "[kernels] $krel: the guest died of a TCG int3 oops (see $DL_CACHE/logs/$name.log.txt); booting it again"
+            cp "$DL_CACHE/logs/$name.log.txt" "$DL_CACHE/logs/$name.int3-oops.txt"
             note=" (second boot: the first died of a TCG int3 oops)"
             continue
         fi

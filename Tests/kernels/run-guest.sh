@@ -54,7 +54,10 @@ fi
 case $accel in
     kvm) base+=(-enable-kvm -cpu host) ;;
     # max: every CPU feature TCG can emulate; multi-threaded TCG uses both host cores.
-    tcg) base+=(-accel "tcg,thread=multi" -cpu max) ;;
+    # DL_TCG_THREAD=single runs the vCPUs in turn on one host thread: slower, but free of
+    # multi-threaded TCG's stale translations of kernel text another vCPU is patching
+    # (the int3 oops matrix.sh retries once), which a long run of injections hits.
+    tcg) base+=(-accel "tcg,thread=${DL_TCG_THREAD:-multi}" -cpu max) ;;
     *) die "DL_QEMU_ACCEL must be tcg, kvm or auto" ;;
 esac
 

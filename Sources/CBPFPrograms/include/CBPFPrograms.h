@@ -14,5 +14,6 @@
 #include "dl_tagger.h"
 #include "dl_parse_check.h"
 #include "dl_libbpf_log.h"
+#include "dl_probes.h"
 
 #endif

@@ -48,11 +48,13 @@ struct PrefixMaps {
         return bytes
     }
 
-    /// struct tagger_value: the length, then the minimal big-endian bytes, zero-padded.
+    /// struct tagger_value: the length, the minimal big-endian bytes zero-padded to 8,
+    /// then the ID's check for the tagger's seal.
     static func value(_ customer: UInt64) -> [UInt8] {
         let be = MetadataTLV.customerValue(customer)
-        let size = MemoryLayout<tagger_value>.size
-        return [UInt8(be.count)] + be + repeatElement(0, count: size - 1 - be.count)
+        let bytes = [UInt8(be.count)] + be + repeatElement(0, count: 8 - be.count) + TaggerSeal.checkBytes(customer)
+        precondition(bytes.count == MemoryLayout<tagger_value>.size, "struct tagger_value changed: update PrefixMaps.value")
+        return bytes
     }
 
     static func contents(_ fd: Int32, keySize: Int) throws -> [[UInt8]: [UInt8]] {

@@ -18,7 +18,7 @@ final class TaggerProgram {
         }
         self.skeleton = skeleton
         object = dl_tagger_object(skeleton)
-        do {
+        do {  // a scope for the comment below
             if let pins {
                 for name in TaggerPins.mapNames {
                     let fd = bpf_obj_get(pins.path(name))
@@ -36,10 +36,9 @@ final class TaggerProgram {
             }
             let loaded = dl_tagger_load(skeleton)
             if loaded != 0 { throw Self.explainLoadFailure(code: loaded) }
-        } catch {
-            dl_tagger_destroy(skeleton)
-            throw error
         }
+        // A throw here runs deinit (every stored property is set), which destroys the
+        // skeleton: destroying it here as well freed it twice (a crash in libbpf).
     }
 
     deinit { dl_tagger_destroy(skeleton) }
@@ -58,6 +57,7 @@ final class TaggerProgram {
         if errno == .notPermitted {
             return RuntimeError("loading the tagger's XDP program was not permitted", errno: errno, hint: Privileges.hint)
         }
+        if !KernelSupport.xdpMetadataWritable { return KernelSupport.noXDPMetadata }
         let tail = LibBPFLog.shared.recentLines().joined(separator: "\n  ")
         return RuntimeError("the kernel rejected the tagger's XDP program", errno: errno,
                             hint: tail.isEmpty ? nil : "libbpf and verifier said:\n  \(tail)")

@@ -17,7 +17,7 @@ final class ExporterProcess {
         let logFile = try FileHandle(forWritingTo: logURL)
         process = try ChildProcess(command, stdout: logFile.fileDescriptor, stderr: logFile.fileDescriptor)
         try logFile.close()
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date.deadline(20)
         while Date() < deadline {
             if let match = log().firstMatch(of: /\ port=(\d+) .*counting drops/), let port = UInt16(match.output.1) {
                 self.port = port
@@ -86,7 +86,7 @@ final class ExporterProcess {
     /// Waits (through the JSON API, which is not a scrape) until the exporter has
     /// counted `drops` drops in all, so that the next scrape sees all of them at once.
     func waitUntilCounted(drops: UInt64) throws {
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date.deadline(15)
         while Date() < deadline {
             let body = try get("/api/v1/reasons").body
             let list = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
@@ -103,7 +103,7 @@ final class ExporterProcess {
     /// (loopback TCP in the counted namespace) add drops of their own.
     func settledSeries(_ family: String = "dropledger_drops_total", expected: [String: UInt64],
                        keep: (String) -> Bool = { _ in true }) throws -> [String: UInt64] {
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date.deadline(15)
         while Date() < deadline, try series(family).filter({ keep($0.key) }) != expected { Thread.sleep(forTimeInterval: 0.1) }
         Thread.sleep(forTimeInterval: 1.5)
         return try series(family).filter { keep($0.key) }

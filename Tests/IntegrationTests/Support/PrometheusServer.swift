@@ -140,7 +140,7 @@ final class PrometheusServer {
         defer { try? logFile.close() }
         let process = try ChildProcess(arguments, stdout: logFile.fileDescriptor, stderr: logFile.fileDescriptor)
         self.process = process
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date.deadline(30)
         while Date() < deadline, process.isRunning {
             if let ready = try? Command.capture(["curl", "-sf", "--max-time", "2", "http://127.0.0.1:\(port)/-/ready"]),
                ready.status == 0 { return true }
@@ -155,7 +155,7 @@ final class PrometheusServer {
     func stop() {
         if let process, process.isRunning {
             process.terminate()
-            let deadline = Date().addingTimeInterval(10)
+            let deadline = Date.deadline(10)
             while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             if process.isRunning { process.kill(SIGKILL) }
             process.waitUntilExit()
