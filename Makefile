@@ -117,16 +117,20 @@ test-kernels: deps build
 # binary `swift test` built runs them inside Debian's 6.12 (the first suite of each file
 # naming a trait, and the other suites of that file). Nothing to do where the host runs them.
 GUEST_SUITES = $(shell grep -l 'needsTagger\|needsFrameInjection\|HostKernel\.' Tests/IntegrationTests/*.swift | \
-	xargs sed -n 's/^struct \([A-Za-z]*\).*/\1/p' | paste -sd'|')
-GUEST_FILES := $(MATRIX_FILES) /usr/bin/curl /usr/bin/timeout /usr/bin/setpriv /usr/bin/promtool /usr/bin/prometheus \
-	/usr/sbin/bpftool /usr/bin/tmux /usr/bin/python3 /usr/lib/python3.11 /usr/bin/openssl /usr/bin/unshare \
-	/usr/bin/mount /usr/bin/umount /usr/bin/stat /usr/bin/taskset /lib/terminfo /usr/lib/locale/C.utf8 \
+	xargs awk '/@Suite/ {suite = 1} match($$0, /struct [A-Za-z0-9_]+/) {if (suite) print substr($$0, RSTART + 7, RLENGTH - 7); suite = 0}' | \
+	paste -sd'|')
+GUEST_FILES = $(MATRIX_FILES) /usr/bin/curl /usr/bin/timeout /usr/bin/setpriv /usr/bin/promtool /usr/bin/prometheus \
+	/usr/sbin/bpftool /usr/bin/tmux /usr/bin/python3 $(shell /usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))' 2>/dev/null) \
+	/usr/bin/openssl /usr/bin/unshare \
+	/usr/bin/mount /usr/bin/umount /usr/bin/stat /usr/bin/taskset /usr/bin/sed /lib/terminfo /usr/lib/locale/C.utf8 \
 	$(CURDIR)/.build/bpf $(CURDIR)/Tests/fresh-host.sh $(CURDIR)/dashboards $(CURDIR)/deploy
 GUEST_MODULES := veth bridge macvlan 8021q nf_tables nft_reject_inet nft_chain_nat vxlan geneve ip_gre ipip sit \
 	sch_ingress cls_bpf cls_matchall act_tunnel_key
 
 test-guest-suites: deps build
-	@if .build/release/dropledger-inject features | grep -q '=no'; then \
+	swift build --build-tests
+	@features=$$(.build/release/dropledger-inject features) || exit 1; \
+	if echo "$$features" | grep -q '=no'; then \
 		echo "The host kernel refuses XDP metadata writes or live frames: running $(GUEST_SUITES) in 6.12"; \
 		sed '2i export DL_TEST_BIN=$(shell swift build --show-bin-path)/dropledgerPackageTests.xctest DL_TEST_FILTER="$(GUEST_SUITES)" DL_BIN_DIR=$(CURDIR)/.build/release' \
 			Tests/kernels/swift-tests-scenario.sh > .build/swift-tests-scenario.sh; \

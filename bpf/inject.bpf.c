@@ -4,9 +4,10 @@
  * BPF_F_TEST_XDP_LIVE_FRAMES, it passes every injected frame up the receiving
  * device's stack as a real skb. The metadata area comes with the frame: user space
  * puts it before the frame in the test run's input and says how long it is in the
- * context (xdp_md.data), and the kernel builds each frame with it, so the program
- * writes nothing (bpf_xdp_adjust_meta is not needed, and some kernels refuse it:
- * the injector works there too). Any bytes, malformed ones included.
+ * context (xdp_md.data), and the kernel copies it into each page of its pool with the
+ * frame (recycled pages are not copied again: see FrameInjector.swift), so the program
+ * writes nothing (bpf_xdp_adjust_meta is not needed, and some kernels refuse it: the
+ * injector works there too). Any bytes, malformed ones included.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>

@@ -4,8 +4,8 @@
  * bytes chosen by user space, for the differential tests against the Swift
  * decoder. Run with BPF_PROG_TEST_RUN. It copies the area into a per-CPU
  * scratch exactly as classify() in dropledger.bpf.c does and calls the same
- * parse_customer() (metadata_parse.h); only the source of the bytes differs
- * (a global instead of the skb's head).
+ * parse_customer_sealed() (metadata_parse.h), seal included; only the source of the
+ * bytes differs (a global instead of the skb's head).
  */
 #include <stdbool.h>
 #include <linux/types.h>
@@ -24,8 +24,9 @@ __u8 area[DL_META_MAX];
 /* Out. */
 __u32 verdict_status;
 __u64 verdict_customer;
+__u32 verdict_seal;   /* enum dl_seal, for a customer verdict */
 
-static __always_inline __u8 check(__u32 m, __u64 *customer)
+static __always_inline __u8 check(__u32 m, __u64 *customer, __u8 *seal)
 {
 	__u32 zero = 0;
 	struct scratch *s;
@@ -40,16 +41,18 @@ static __always_inline __u8 check(__u32 m, __u64 *customer)
 		return DL_STATUS_INVALID;
 	if (bpf_probe_read_kernel(s->buf, m, area))
 		return DL_STATUS_INVALID;
-	return parse_customer(s->buf, m, &customer_tlv_type, customer);
+	return parse_customer_sealed(s->buf, m, &customer_tlv_type, customer, seal);
 }
 
 SEC("syscall")
 int parse_check(void *ctx)
 {
 	__u64 customer = 0;
+	__u8 seal = DL_SEAL_ABSENT;
 
-	verdict_status = check(area_len, &customer);
+	verdict_status = check(area_len, &customer, &seal);
 	verdict_customer = customer;
+	verdict_seal = seal;
 	return 0;
 }
 

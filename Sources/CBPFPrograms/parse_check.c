@@ -23,7 +23,7 @@ struct parse_check_bpf *dl_parse_check_open_and_load(uint8_t customer_tlv_type)
 }
 
 int dl_parse_check_run(struct parse_check_bpf *skel, const uint8_t *bytes, uint32_t len,
-		       uint32_t *status, uint64_t *customer)
+		       uint32_t *status, uint64_t *customer, uint32_t *seal)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	int err;
@@ -38,6 +38,7 @@ int dl_parse_check_run(struct parse_check_bpf *skel, const uint8_t *bytes, uint3
 		return err;
 	*status = skel->bss->verdict_status;
 	*customer = skel->bss->verdict_customer;
+	*seal = skel->bss->verdict_seal;
 	return 0;
 }
 

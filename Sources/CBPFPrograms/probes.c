@@ -27,13 +27,22 @@ int dl_probe_xdp_adjust_meta(void)
 	/* bpf_xdp_adjust_meta(ctx, -4); return XDP_PASS; */
 	const struct bpf_insn insns[] = { MOV64_IMM(BPF_REG_2, -4), CALL(BPF_FUNC_xdp_adjust_meta),
 					  MOV64_IMM(BPF_REG_0, XDP_PASS), EXIT() };
+	const struct bpf_insn control[] = { MOV64_IMM(BPF_REG_0, XDP_PASS), EXIT() };
 	int fd = load_xdp(insns, sizeof(insns) / sizeof(insns[0]));
 
 	if (fd >= 0) {
 		close(fd);
 		return 1;
 	}
-	return fd == -EINVAL || fd == -EACCES ? 0 : fd;
+	if (fd != -EINVAL && fd != -EACCES)
+		return fd;
+	/* Refused: the helper only if an XDP program without it loads (an LSM or a
+	 * missing privilege refuses both, and that is not for this probe to say). */
+	fd = load_xdp(control, sizeof(control) / sizeof(control[0]));
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 int dl_probe_xdp_live_frames(void)

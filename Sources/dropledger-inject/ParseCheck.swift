@@ -12,7 +12,8 @@ struct ParseCheck: ParsableCommand {
         discussion: """
         --areas FILE holds one area per line as hex (an empty line is no area; at most 252 bytes, \
         any length). Prints one line per area, in order: the customer ID, 'none' or 'invalid' — \
-        the label dropledger would count a drop carrying that area under.
+        the label the area's own verdict gives — and, after a customer ID, ' seal=absent', \
+        ' seal=intact' or ' seal=broken' (the tagger's seal as the program reads it).
         """)
 
     @Option(help: "File of metadata areas, one hex area per line.")
@@ -27,7 +28,9 @@ struct ParseCheck: ParsableCommand {
         var output = ""
         output.reserveCapacity(lines.count * 8)
         for area in lines {
-            output += try parser.customer(in: area).label
+            let verdict = try parser.verdict(in: area)
+            output += verdict.customer.label
+            if let seal = verdict.seal { output += " seal=\(seal)" }
             output += "\n"
         }
         print(output, terminator: "")

@@ -27,7 +27,7 @@ struct Serve: ParsableCommand {
     var maxConnections: UInt32 = HTTPLimits().connectionLimit
 
     @Option(name: .customLong("customer-tlv-type"),
-            help: "TLV type of the customer entry in the packet metadata area (1-255; 0 is the tagger's guard).")
+            help: "TLV type of the customer entry in the packet metadata area (1-255; 0 is the type of the tagger's seal).")
     var customerTLVType: UInt8 = 1
 
     @Option(name: .customLong("ring-size"),
@@ -94,7 +94,7 @@ struct Serve: ParsableCommand {
         guard connectionTimeout >= 1 else { throw ValidationError("--web.connection-timeout must be at least 1 second") }
         guard maxConnections >= 2 else { throw ValidationError("--web.max-connections must be at least 2") }
         guard customerTLVType != 0 else {
-            throw ValidationError("--customer-tlv-type 0 is taken: dropledger's tagger starts every area with a guard entry of type 0; use 1 to 255")
+            throw ValidationError("--customer-tlv-type 0 is taken: dropledger's tagger ends every area it makes with its seal, entries of type 0; use 1 to 255")
         }
         guard maxCustomers >= 1 else { throw ValidationError("--max-customers must be at least 1") }
         guard apiMaxCustomers >= 1 else { throw ValidationError("--api.max-customers must be at least 1") }

@@ -41,12 +41,12 @@ struct Tag: ParsableCommand {
     @Option(help: "Which address picks the customer: destination or source.")
     var match: TaggerConfiguration.Match = .destination
 
-    @Option(name: .customLong("customer-tlv-type"), help: "TLV type of the customer entry (1-255; 0 is the guard the tagger writes first); serve's flag must agree.")
+    @Option(name: .customLong("customer-tlv-type"), help: "TLV type of the customer entry (1-255; 0 is the type of the seal the tagger writes first); serve's flag must agree.")
     var customerTLVType: UInt8 = 1
 
     func validate() throws {
         guard customerTLVType != 0 else {
-            throw ValidationError("--customer-tlv-type 0 is taken: the tagger starts every area with a guard entry of type 0; use 1 to 255")
+            throw ValidationError("--customer-tlv-type 0 is taken: the tagger's seal (a check and a guard entry) ends every area it makes, both of type 0; use 1 to 255")
         }
     }
 

@@ -13,9 +13,9 @@ import Testing
 /// exactly the Swift decoder's verdicts, aggregated. Seeds are printed on failure.
 @Suite(.serialized, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct HostileMetadataTests {
-    /// XDP can only grow the metadata area into the headroom left in front of the frame
-    /// after the kernel's struct xdp_frame (256 - 40 bytes): `bpf_xdp_adjust_meta` refuses
-    /// more, so the pipeline half cannot carry 220...252-byte areas; parse-check covers them.
+    /// A live test-run frame carries at most the headroom left in front of it after the
+    /// kernel's struct xdp_frame (256 - 40 bytes, FrameInjector.maximumAreaLength), so the
+    /// pipeline half cannot carry 220...252-byte areas; parse-check covers them.
     static let deliverableAreaLength = 216
 
     static func seed() -> UInt64 {
@@ -42,14 +42,19 @@ struct HostileMetadataTests {
         var mismatches: [String] = []
         var verdicts: [String: Int] = [:]
         for (area, kernelLabel) in zip(areas, kernel) {
-            let swift = MetadataTLV.customer(in: area, customerType: customerType).label
+            let verdict = MetadataTLV.customer(in: area, customerType: customerType)
+            var swift = verdict.label
+            if case .id(let id) = verdict { swift += " seal=\(TaggerSeal.verdict(of: area, customer: id))" }
             verdicts[swift == "none" || swift == "invalid" ? swift : "customer", default: 0] += 1
+            if let seal = swift.split(separator: " ").dropFirst().first { verdicts[String(seal), default: 0] += 1 }
             if swift != kernelLabel { mismatches.append("\(AreaFile.hex(area)): kernel \(kernelLabel), Swift \(swift)") }
         }
         #expect(mismatches.count == 0, "seed \(seed), \(mismatches.count) of \(areas.count) differ:\n\(mismatches.prefix(10).joined(separator: "\n"))")
         // The generator must exercise all three outcomes in earnest, or agreement proves little.
         #expect(verdicts["customer", default: 0] > 2_000 && verdicts["none", default: 0] > 500 && verdicts["invalid", default: 0] > 4_000,
                 "seed \(seed): verdict mix \(verdicts)")
+        // And the tagger's seal both ways: intact, and broken by the mutations.
+        #expect(verdicts["seal=intact", default: 0] > 300 && verdicts["seal=broken", default: 0] > 50, "seed \(seed): verdict mix \(verdicts)")
     }
 
     /// What the kfree_skb program counts for an area found where the kernel says it ends
@@ -152,8 +157,10 @@ struct AreaGenerator {
         }
     }
 
-    /// An area as the tagger builds it: entries of random types, some of them customer entries.
+    /// An area as a tagger builds it: entries of random types, some of them customer
+    /// entries; a third of them on dropledger's seal (TaggerSeal) for the ID pushed last.
     mutating func wellFormed(maxLength: Int) -> [UInt8] {
+        if chance(33), let sealed = sealed(maxLength: maxLength) { return sealed }
         var writer = MetadataAreaWriter()
         for _ in 0 ..< int(1 ... 14) {
             let type: UInt8
@@ -172,6 +179,26 @@ struct AreaGenerator {
             if writer.bytes.count > maxLength { writer = before; break }
         }
         return writer.bytes
+    }
+
+    /// The seal (guard, check of `id`), entries of other types, the customer entry for
+    /// `id`, more entries of other types: intact unless `maxLength` leaves no room.
+    mutating func sealed(maxLength: Int) -> [UInt8]? {
+        let id = UInt64.random(in: 0 ... .max, using: &rng) >> (8 * UInt64(int(0 ... 7)))
+        var writer = MetadataAreaWriter()
+        let other: (inout Self) -> (UInt8, [UInt8]) = { generator in
+            var type = UInt8.random(in: 0 ... 255, using: &generator.rng)
+            if type == generator.customerType { type &+= 1 }
+            return (type, generator.randomBytes(length: generator.int(0 ... 16)))
+        }
+        do {
+            try writer.push(type: TaggerSeal.entryType)
+            try writer.push(type: TaggerSeal.entryType, value: TaggerSeal.checkBytes(id))
+            for _ in 0 ..< int(0 ... 2) { let (t, v) = other(&self); try writer.push(type: t, value: v) }
+            try writer.push(type: customerType, value: MetadataTLV.customerValue(id))
+            for _ in 0 ..< int(0 ... 2) { let (t, v) = other(&self); try writer.push(type: t, value: v) }
+        } catch { return nil }
+        return writer.bytes.count <= maxLength ? writer.bytes : nil
     }
 
     /// Offsets of the entries (T, L) of a well-formed area, newest first.

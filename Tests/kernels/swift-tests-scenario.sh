@@ -19,9 +19,14 @@ cd /tmp
 # (program lists, pins). Results as they come (colours off), the whole output in /tmp/tests.log.
 "$DL_TEST_BIN" --testing-library swift-testing --no-parallel --filter "$DL_TEST_FILTER" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee /tmp/tests.log |
 	while IFS= read -r line; do
-		case $line in "✘"* | "✔ Suite"* | "✔ Test run"* | "➜ Suite"* | *"recorded an issue"*) echo "$line" ;; esac
+		case $line in *"✘"* | *"Suite "*" passed"* | *"Test run with"* | *"Suite "*" skipped"* | *"recorded an issue"*) echo "$line" ;; esac
 	done
 rc=${PIPESTATUS[0]}
+# A filter that matched nothing, or missed a suite, would pass too: every suite named
+# must report that it passed.
+for suite in ${DL_TEST_FILTER//|/ }; do
+	grep -q "Suite $suite passed" /tmp/tests.log || { echo "GUEST-SUITES FAIL: suite $suite did not pass"; rc=1; }
+done
 if grep -q 'skipped: "the host kernel refuses' /tmp/tests.log; then
 	echo "GUEST-SUITES FAIL: a suite was skipped for a missing kernel feature inside the guest"; rc=1
 fi

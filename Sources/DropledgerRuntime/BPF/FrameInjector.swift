@@ -7,9 +7,12 @@ import SystemPackage
 /// chosen metadata area: BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES runs
 /// the embedded `inject` XDP program, which passes the frame on. The area is part
 /// of the test run's input, before the frame, with its length in the context: the
-/// kernel builds every frame with it, so no helper writes it (some kernels refuse
-/// bpf_xdp_adjust_meta to XDP programs). For tests and benchmarks: the kernel treats
-/// the frames as received.
+/// kernel copies it into each page of its pool with the frame, so no helper writes it
+/// (some kernels refuse bpf_xdp_adjust_meta to XDP programs). Pages are recycled without
+/// a new copy, so a path that writes into the headroom (forwarding's new MAC header, a
+/// TC program that moves the head) can leave its bytes in the areas of later frames of
+/// the same run: tests of such paths send fewer frames than a batch (64 by default).
+/// For tests and benchmarks: the kernel treats the frames as received.
 public final class FrameInjector {
     /// The largest area a live frame carries: 256 bytes of headroom less the struct
     /// xdp_frame the kernel keeps there (40 bytes).
@@ -57,7 +60,7 @@ public final class FrameInjector {
                 return bpf_prog_test_run_opts(dl_inject_prog_fd(skeleton), &opts)
             }
         }
-        if err == -EPERM && !KernelSupport.liveFramesInjectable {
+        if !KernelSupport.liveFramesInjectable {
             throw RuntimeError("this kernel refuses BPF_PROG_TEST_RUN with live frames (BPF_F_TEST_XDP_LIVE_FRAMES), so no frame can be injected",
                                hint: "Inject on a kernel that allows it (upstream kernels do since 5.18), for example in the kernel matrix: make test-kernels")
         }
