@@ -14,11 +14,8 @@ struct TaggerOutputTests {
     /// The area MetadataAreaWriter makes by pushing `customer` onto `area`. A new area
     /// starts with the tagger's seal: a guard, then a check entry (TaggerSeal, bpf/tagger.bpf.c).
     static func expected(_ area: [UInt8], customer: UInt64 = customer, type: UInt8 = 1) throws -> [UInt8] {
-        var writer = area.isEmpty ? MetadataAreaWriter() : try MetadataAreaWriter(area: area)
-        if area.isEmpty {
-            try writer.push(type: TaggerSeal.entryType)
-            try writer.push(type: TaggerSeal.entryType, value: TaggerSeal.checkBytes(customer))
-        }
+        if area.isEmpty { return TaggerSeal.area(customer: customer, customerType: type) }
+        var writer = try MetadataAreaWriter(area: area)
         try writer.push(type: type, value: MetadataTLV.customerValue(customer))
         return writer.bytes
     }

@@ -19,8 +19,6 @@ public enum TaggerSeal {
     public static let entryType: UInt8 = 0
     /// The check entry's value length.
     public static let checkLength = 4
-    /// Bytes the seal takes at the end of the area (check entry, then guard).
-    public static let length = 2 + checkLength + 2
 
     /// The check of a customer ID: the high 32 bits of a Fibonacci hash, so that every
     /// byte of the ID moves it. Must equal dl_check() in bpf/metadata_read.h.
