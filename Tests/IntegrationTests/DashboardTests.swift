@@ -170,12 +170,15 @@ struct DashboardPrometheusTests {
         #expect(jobs == ["dropledger"])
 
         // Every rule, alerts included, evaluates against real data without error; none fires.
+        // The demo drops most of its customers' traffic on purpose, so the loss-ratio alert
+        // may be pending; its 10 minutes never pass in the demo's 90 seconds.
         let groups = lookup(try prometheus.api("/api/v1/rules"), "groups") as? [[String: Any]] ?? []
         #expect(groups.count == 2)
         for rule in groups.flatMap({ $0["rules"] as? [[String: Any]] ?? [] }) {
             #expect(rule["health"] as? String == "ok", "\(rule["name"] ?? "?"): \(rule["lastError"] ?? "")")
             if rule["type"] as? String == "alerting" {
-                #expect(rule["state"] as? String == "inactive", "\(rule["name"] ?? "?") is \(rule["state"] ?? "?")")
+                let quiet: Set<String> = rule["name"] as? String == "DropledgerCustomerLossRatioHigh" ? ["inactive", "pending"] : ["inactive"]
+                #expect(quiet.contains(rule["state"] as? String ?? "?"), "\(rule["name"] ?? "?") is \(rule["state"] ?? "?")")
             }
         }
         #expect(prometheus.log().isEmpty || !prometheus.log().contains("level=error"), "\(prometheus.log())")
