@@ -21,13 +21,42 @@ struct tagger_v6_key {
 /*
  * The customer entry's value as user space prepared it (metadata-tlv.md: the
  * minimal big-endian bytes, 1 to 8), and its check (TaggerSeal.swift, big-endian),
- * so the program does no byte math.
+ * so the program does no byte math; `slot` indexes the customer's traffic counts.
  */
 struct tagger_value {
+	__u32 slot;
 	__u8 len;
 	__u8 be[8];
 	__u8 check[4];
+	__u8 reserved[3];
 };
+
+/*
+ * Traffic tagged for one customer on one CPU: packets, and bytes of the frame as
+ * received (Ethernet header included, the metadata area not).
+ */
+struct tagger_traffic {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/*
+ * Which customer a slot of `traffic` counts for; written by user space before any
+ * prefix points at the slot, and never given to another customer while the tagger
+ * is attached, so a slot's counts only ever grow and belong to one customer.
+ */
+struct tagger_slot {
+	__u64 customer;
+	__u32 used;
+	__u32 reserved;
+};
+
+/*
+ * Customers whose traffic the tagger counts, per attachment: every customer given
+ * since `dropledger tag` attached it, including ones whose prefixes were removed
+ * since (their counts stay). 16384 x 16 bytes = 256 KiB per possible CPU.
+ */
+#define TAGGER_MAX_CUSTOMERS 16384
 
 /* Most prefixes per address family; the tries allocate per entry (BPF_F_NO_PREALLOC). */
 #define TAGGER_MAX_PREFIXES 65536

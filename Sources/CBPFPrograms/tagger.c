@@ -11,6 +11,7 @@ struct tagger_bpf *dl_tagger_open(const struct dl_tagger_config *config)
 		return NULL;
 	skel->rodata->customer_tlv_type = config->customer_tlv_type;
 	skel->rodata->match_source = config->match_source;
+	skel->rodata->count_traffic = !config->skip_traffic_counts;
 	return skel;
 }
 

@@ -12,6 +12,8 @@ import DropledgerRuntime
 public final class DemoLab: Sendable {
     public struct Customer: Sendable {
         public let id: UInt64
+        /// What `--customers` would call it.
+        public let name: String
         public let prefix: String
         public let address: String
         /// Relative traffic volume, so the customers do not look alike.
@@ -19,9 +21,9 @@ public final class DemoLab: Sendable {
     }
 
     public static let customers = [
-        Customer(id: 101, prefix: "198.51.100.0/24", address: "198.51.100.10", weight: 4),
-        Customer(id: 202, prefix: "203.0.113.0/24", address: "203.0.113.10", weight: 2),
-        Customer(id: 303, prefix: "192.0.2.0/24", address: "192.0.2.10", weight: 1),
+        Customer(id: 101, name: "acme-video", prefix: "198.51.100.0/24", address: "198.51.100.10", weight: 4),
+        Customer(id: 202, name: "globex-shop", prefix: "203.0.113.0/24", address: "203.0.113.10", weight: 2),
+        Customer(id: 303, name: "initech-api", prefix: "192.0.2.0/24", address: "192.0.2.10", weight: 1),
     ]
     public static let edge = "dldemo-edge"
     static let wan = "dldemo-wan"
@@ -48,6 +50,11 @@ public final class DemoLab: Sendable {
     }
 
     /// The prefixes file the tagger reads.
+    /// The lab's `--customers` file.
+    public static var customersFile: String {
+        "# demo lab: ID NAME\n" + customers.map { "\($0.id) \($0.name)" }.joined(separator: "\n") + "\n"
+    }
+
     public static var prefixesFile: String {
         "# demo lab: CIDR CUSTOMER\n" + customers.map { "\($0.prefix) \($0.id)" }.joined(separator: "\n") + "\n"
     }

@@ -21,10 +21,17 @@ public final class Exporter: Sendable {
         public var stateDirectory: String?
         /// SCHED_FIFO priority of the ring consumer's threads; 0 keeps normal scheduling.
         public var consumerPriority: Int32
+        /// `--customers FILE`: names for customer IDs (reread by `reloadCustomerNames()`).
+        public var customersFile: String?
+        /// Names given directly instead (the demo's), when there is no file.
+        public var customerNames: CustomerNames?
 
         public init(listenAddress: ListenAddress, telemetryPath: String, reader: DropReaderConfiguration, version: String,
                     trackedCustomers: Int = 100_000, maxCustomers: Int = 10_000, http: HTTPSettings = HTTPSettings(),
-                    stateDirectory: String? = nil, consumerPriority: Int32 = 1) {
+                    stateDirectory: String? = nil, consumerPriority: Int32 = 1, customersFile: String? = nil,
+                    customerNames: CustomerNames? = nil) {
+            self.customersFile = customersFile
+            self.customerNames = customerNames
             self.consumerPriority = consumerPriority
             self.stateDirectory = stateDirectory
             self.http = http
@@ -43,6 +50,9 @@ public final class Exporter: Sendable {
     private let endpoints: Endpoints
     private let ledger: DropLedger
     private let reasons: ReasonTable
+    private let poller: TrafficPoller
+    private let names: CustomerNamesFile?
+    private let logger: Logger
 
     public var port: UInt16 { server.port }
 
@@ -53,9 +63,16 @@ public final class Exporter: Sendable {
         let ledger = DropLedger(trackedCustomers: configuration.trackedCustomers, exposedCustomers: configuration.maxCustomers)
         self.ledger = ledger
         self.reasons = reasons
+        self.logger = logger
+        let names = try configuration.customersFile.map { try CustomerNamesFile(path: $0) }
+            ?? configuration.customerNames.map { CustomerNamesFile(fixed: $0, source: "the given names") }
+        if let names { logger.info("read the customer names", metadata: ["file": "\(names.path)", "customers": "\(names.names.count)"]) }
+        self.names = names
+        let poller = TrafficPoller(traffic: TaggedTraffic(), logger: logger)
+        self.poller = poller
         let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, ledger: ledger, reasons: reasons,
                                   buildInfo: BuildInfo(version: configuration.version, kernel: ProcFiles.kernelRelease),
-                                  logger: logger)
+                                  traffic: poller, names: names, logger: logger)
         // The state directory's lock and then the port, before anything is loaded into the kernel.
         let state = try configuration.stateDirectory.map {
             try StateDirectory.claim($0, version: configuration.version, logger: logger)
@@ -73,6 +90,8 @@ public final class Exporter: Sendable {
         }
         consumer = try RingConsumer(reader: reader, ledger: ledger, logger: logger)
         try consumer.start()
+        // Counting drops from here on: what the taggers tagged until now is the baseline.
+        try poller.start()
         // While injectors or softirqs keep a CPU busy, a normal-priority consumer thread can
         // wait longer than that CPU's ring takes to fill (bench/RESULTS.md): it preempts them
         // instead. It sleeps between drains, and the kernel's RT throttling caps it at 95% of a CPU.
@@ -115,9 +134,31 @@ public final class Exporter: Sendable {
         return try Privileges.limit(keeping: keeping)
     }
 
+    /// Reads `--customers FILE` again (SIGHUP). A bad file is logged with its line and
+    /// the names stay as they were.
+    public func reloadCustomerNames() {
+        guard let names else {
+            logger.info("SIGHUP: no --customers file to reread")
+            return
+        }
+        do {
+            let count = try names.reload()
+            logger.info("reread the customer names on SIGHUP", metadata: ["file": "\(names.path)", "customers": "\(count)"])
+        } catch {
+            logger.error("kept the customer names as they were", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The tagged traffic per customer so far, read from the taggers now.
+    public func taggedTraffic() -> [UInt64: TrafficCount] {
+        poller.poll()
+        return poller.traffic.totals()
+    }
+
     /// Detaches from the kernel (unless `--state-dir`), drains what is left, and stops serving.
     public func shutdown() {
         endpoints.markNotReady()
+        poller.stop()
         consumer.stop()
         server.stop()
     }

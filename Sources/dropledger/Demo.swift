@@ -52,7 +52,8 @@ struct Demo: ParsableCommand {
             exporter = try Exporter(
                 configuration: .init(listenAddress: address, telemetryPath: "/metrics",
                                      reader: DropReaderConfiguration(netnsInode: try ProcFiles.netnsInode(lab.netnsPath)),
-                                     version: Dropledger.version),
+                                     version: Dropledger.version,
+                                     customerNames: try CustomerNames.parse(DemoLab.customersFile, file: "demo customers")),
                 logger: logger)
         } catch {
             DemoTagging.untag()
@@ -72,6 +73,7 @@ struct Demo: ParsableCommand {
         print("""
 
         dropledger demo: \(headline)
+          overview:  http://\(host):\(exporter.port)/   (open it in a browser)
           metrics:   http://\(host):\(exporter.port)/metrics
           try:       curl -s http://\(host):\(exporter.port)/metrics | grep dropledger_drops_total
           the lab:   ip netns list | grep dldemo

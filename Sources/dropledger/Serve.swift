@@ -77,6 +77,11 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("xdp-mode"), help: "With --tag: native or generic XDP.")
     var xdpMode: TaggerConfiguration.Mode = .native
 
+    @Option(name: .customLong("customers"),
+            help: ArgumentHelp("Names for customer IDs: 'ID NAME' lines, # comments; reread on SIGHUP. Names appear as dropledger_customer_info, in the API, show, top and the page.",
+                               valueName: "file"))
+    var customersFile: String?
+
     @Option(name: .customLong("log.level"), help: "Only log messages with this severity or above: debug, info, warn, error.")
     var logLevel: LogLevelOption = .info
 
@@ -128,7 +133,7 @@ struct Serve: ParsableCommand {
                            metadata: ["error": "\(error)"])
         }
         Privileges.prepare()
-        var stopSignals = StopSignals.block()
+        var stopSignals = StopSignals.block(reload: true)
 
         var limits = HTTPLimits()
         limits.connectionTimeoutSeconds = connectionTimeout
@@ -144,7 +149,8 @@ struct Serve: ParsableCommand {
             exporter = try Exporter(
                 configuration: .init(listenAddress: address, telemetryPath: telemetryPath, reader: reader,
                                      version: Dropledger.version, trackedCustomers: apiMaxCustomers, maxCustomers: maxCustomers,
-                                     http: httpSettings, stateDirectory: stateDir, consumerPriority: ringConsumerPriority),
+                                     http: httpSettings, stateDirectory: stateDir, consumerPriority: ringConsumerPriority,
+                                     customersFile: customersFile),
                 logger: logger)
         } catch let error as RuntimeError {
             logger.error("\(error)")
@@ -174,7 +180,11 @@ struct Serve: ParsableCommand {
             throw ExitCode(1)
         }
 
-        let received = stopSignals.wait()
+        var received = stopSignals.wait()
+        while received == SIGHUP {
+            exporter.reloadCustomerNames()
+            received = stopSignals.wait()
+        }
         if let stateDir, exporter.staysAttached {
             logger.info("stopping on signal \(received ?? 0): draining; the program stays attached and counting into \(stateDir)")
             if let tagInterface { _ = try? Tagger.untag(interface: tagInterface) }

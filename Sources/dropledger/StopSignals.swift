@@ -1,15 +1,18 @@
 import Glibc
 
-/// SIGINT and SIGTERM, blocked in every thread started afterwards and taken
-/// synchronously by the main thread, so shutdown runs in one known place.
+/// SIGINT and SIGTERM (and, for `serve`, SIGHUP), blocked in every thread started
+/// afterwards and taken synchronously by the main thread, so shutdown and reloads
+/// run in one known place.
 struct StopSignals {
     private var set = sigset_t()
 
-    static func block() -> StopSignals {
+    /// `reload`: SIGHUP too, which `wait` then returns like a stop signal.
+    static func block(reload: Bool = false) -> StopSignals {
         var signals = StopSignals()
         sigemptyset(&signals.set)
         sigaddset(&signals.set, SIGINT)
         sigaddset(&signals.set, SIGTERM)
+        if reload { sigaddset(&signals.set, SIGHUP) }
         pthread_sigmask(SIG_BLOCK, &signals.set, nil)
         return signals
     }

@@ -6,10 +6,13 @@ import Glibc
 struct Top: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A live view of the customers losing the most packets right now, and why.",
-        discussion: "Refreshes from a running exporter's /api/v1/customers?sort=rate. q or Ctrl-C quits.")
+        discussion: "Refreshes from a running exporter's /api/v1/customers?sort=SORT. q or Ctrl-C quits.")
 
     @Option(help: "The exporter's base URL.")
     var url: String = "http://localhost:10437"
+
+    @Option(help: "Order: rate (drops/s over 10 s), loss (drops / tagged packets) or drops (since the exporter started).")
+    var sort: APIRequest.Sort = .rate
 
     @Option(help: "Seconds between refreshes.")
     var interval: Double = 1
@@ -28,7 +31,7 @@ struct Top: ParsableCommand {
             let screen: String
             do {
                 let list = try client.decode(APIModels.CustomerList.self,
-                                             "/api/v1/customers?sort=rate&limit=\(max(1, size.rows - 4))")
+                                             "/api/v1/customers?sort=\(sort.rawValue)&limit=\(max(1, size.rows - 4))")
                 screen = TopScreen.render(list, url: url, width: size.columns)
             } catch {
                 screen = "dropledger top: \(error)\n"
@@ -41,17 +44,20 @@ struct Top: ParsableCommand {
 
 enum TopScreen {
     static func render(_ list: APIModels.CustomerList, url: String, width: Int) -> String {
-        var lines = ["dropledger top — \(url) — \(list.tracked_customers) customers tracked — q quits", ""]
-        lines.append(row("CUSTOMER", "DROPS/S", "DROPS", "TOP REASONS"))
+        var lines = ["dropledger top — \(url) — by \(list.sort) — \(list.tracked_customers) customers tracked — q quits", ""]
+        lines.append(row("CUSTOMER", "NAME", "DROPS/S", "LOSS", "DROPS", "TOP REASONS"))
         for c in list.customers {
-            lines.append(row(c.customer, APIText.rate(c.rate), "\(c.drops)",
-                             c.top_reasons.map { "\($0.reason) \($0.drops)" }.joined(separator: ", ")))
+            lines.append(row(c.customer, c.name ?? "-", APIText.rate(c.rate), APIText.percent(c.loss_ratio), "\(c.drops)",
+                             c.top_reasons.map { r in "\(r.reason) \(r.drops)" + (r.description.map { " (\($0))" } ?? "") }
+                                 .joined(separator: ", ")))
         }
         return lines.map { String($0.prefix(width)) }.joined(separator: "\n") + "\n"
     }
 
-    private static func row(_ a: String, _ b: String, _ c: String, _ d: String) -> String {
-        pad(a, 22) + " " + pad(b, 10, right: true) + " " + pad(c, 14, right: true) + "  " + d
+    private static func row(_ customer: String, _ name: String, _ rate: String, _ loss: String, _ drops: String,
+                            _ reasons: String) -> String {
+        pad(customer, 20) + " " + pad(String(name.prefix(16)), 16) + " " + pad(rate, 10, right: true) + " "
+            + pad(loss, 8, right: true) + " " + pad(drops, 14, right: true) + "  " + reasons
     }
 
     private static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
@@ -59,3 +65,4 @@ enum TopScreen {
         return right ? fill + s : s + fill
     }
 }
+extension APIRequest.Sort: ExpressibleByArgument {}

@@ -121,7 +121,7 @@ struct APITests {
         ("/api/v1/customers/18446744073709551616", 400, "is not a customer"),
         ("/api/v1/customers?limit=0", 400, "limit must be"),
         ("/api/v1/customers?limit=ten", 400, "limit must be"),
-        ("/api/v1/customers?sort=bytes", 400, "sort must be drops or rate"),
+        ("/api/v1/customers?sort=bytes", 400, "sort must be drops, rate or loss"),
         ("/api/v1/customers?reason=NO_SUCH_REASON", 400, "unknown reason"),
         ("/api/v1/customers?color=red", 400, "unknown query parameter 'color'"),
         ("/api/v1/customers?limit=1&limit=2", 400, "given twice"),

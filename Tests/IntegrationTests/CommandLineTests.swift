@@ -23,12 +23,24 @@ struct CommandLineTests {
         (["--log.level", "loud"], "log.level"),
         (["--filter.netns", "/nonexistent/netns"], "reading network namespace /nonexistent/netns"),
         (["--no-such-flag"], "no-such-flag"),
+        (["--customers", "/nonexistent/customers"], "reading the customer names: opening /nonexistent/customers: No such file or directory"),
+        (["top", "--sort", "bytes"], "The value 'bytes' is invalid for '--sort <sort>'"),
     ])
     func rejectsBadFlags(arguments: [String], message: String) throws {
         let result = try Self.run(arguments)
         #expect(result.status != 0)
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(!result.stderr.contains("Fatal error"), "must not crash: \(result.stderr)")
+    }
+
+    /// A bad line of `--customers FILE` stops the start, named by file and line.
+    @Test func rejectsABadCustomersFileByLine() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dl-customers-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "# names\n101 acme-video\n101 again\n".write(to: file, atomically: true, encoding: .utf8)
+        let result = try Self.run(["--web.listen-address", "127.0.0.1:0", "--customers", file.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(file.path):3: customer 101 is already named on line 2"), "stderr: \(result.stderr)")
     }
 
     /// The flags' names before 0.2 still work, and say what to use instead.

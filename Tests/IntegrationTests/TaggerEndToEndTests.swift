@@ -43,6 +43,9 @@ struct TaggerEndToEndTests {
         let firstSeries = try exporter.settledSeries(expected: expected)
         #expect(firstSeries == expected)
         #expect(try network.taggerCounters() == [0: 265, 1: 30, 2: 0, 3: 0, 4: 0])
+        // Tagged after the exporter started: every packet counts, per customer.
+        let tagged: [String: UInt64] = ["101": 130, "202": 110, "18446744073709551615": 25]
+        #expect(try exporter.taggedPackets() == tagged)
 
         // A different mapping, applied live: the same program keeps running meanwhile.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("dl-prefixes-\(UUID().uuidString)")
@@ -85,6 +88,12 @@ struct TaggerEndToEndTests {
         expected = expected.filter { $0.value > 0 }
         let finalSeries = try exporter.settledSeries(expected: expected)
         #expect(finalSeries == expected)
+        // 202 lost its prefix but keeps its count; 101 and 303 split the traffic of the change as the drops did.
+        var taggedAfter = tagged
+        taggedAfter["101"] = expected["101/NO_SOCKET"]
+        taggedAfter["303"] = expected["303/NO_SOCKET"]
+        taggedAfter["505"] = 80
+        #expect(try exporter.taggedPackets() == taggedAfter)
 
         // untag: no link, no program, no pin left.
         let untag = try network.dropledger(["untag", "--interface", network.dev])
@@ -104,7 +113,7 @@ struct TaggerEndToEndTests {
         try network.sendUDP(to: "10.214.1.1", port: Self.closedPort, count: 10)
         #expect(try network.xdpPrograms().map(\.name) == ["tag_customer"])
         #expect(try network.taggerCounters()[0] == 10)
-        for name in ["link", "program", "prefixes_v4", "prefixes_v6", "counters"] {
+        for name in ["link", "program", "prefixes_v4", "prefixes_v6", "counters", "customer_slots", "traffic"] {
             #expect(FileManager.default.fileExists(atPath: "\(network.pinDirectory)/\(name)"), "\(name)")
         }
     }
@@ -132,6 +141,10 @@ struct TaggerEndToEndTests {
         #expect(try exporter.settledSeries(expected: expected, keep: { $0.hasPrefix("4711/") }) == expected)
         let metrics = try exporter.metrics()
         #expect(metrics["dropledger_tagger_packets_total{interface=\"\(network.dev)\",result=\"tagged\"}"] == 135)
+        // The tagger serve attached counted every datagram for its customer, all of them dropped.
+        #expect(metrics["dropledger_tagged_packets_total{customer=\"4711\"}"] == 135)
+        let detail = try JSONSerialization.jsonObject(with: Data(try exporter.get("/api/v1/customers/4711").body.utf8)) as? [String: Any]
+        #expect(detail?["loss_ratio"] as? Double == 1.0, "\(String(describing: detail))")
         #expect(exporter.stop() == 0, "\(exporter.log())")
         #expect(try network.xdpPrograms().isEmpty, "serve untags on exit")
         #expect(!FileManager.default.fileExists(atPath: network.pinDirectory))

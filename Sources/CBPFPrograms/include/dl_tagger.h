@@ -14,6 +14,7 @@ struct tagger_bpf;
 struct dl_tagger_config {
 	uint8_t customer_tlv_type;
 	bool match_source;      /* match the source address instead of the destination */
+	bool skip_traffic_counts;  /* leave out the per-customer counting (`make bench` only) */
 };
 
 /* Opens the embedded object and applies the load-time configuration. NULL and errno on failure. */

@@ -10,8 +10,9 @@ public struct APIRequest: Sendable, Hashable {
         case reasons(limit: Int)
     }
 
-    public enum Sort: String, Sendable, Hashable {
-        case drops, rate
+    public enum Sort: String, Sendable, Hashable, CaseIterable {
+        /// Most drops since the start; drops per second over 10 s; drops / tagged packets since the start.
+        case drops, rate, loss
     }
 
     public enum Format: String, Sendable, Hashable {
@@ -38,7 +39,7 @@ public struct APIRequest: Sendable, Hashable {
             guard method == "GET" || method == "HEAD" else { throw .methodNotAllowed(method) }
             let sortText = parameters["sort"] ?? "drops"
             guard let sort = Sort(rawValue: sortText) else {
-                throw .badRequest("sort must be drops or rate, got '\(sortText)'")
+                throw .badRequest("sort must be drops, rate or loss, got '\(sortText)'")
             }
             route = .customers(limit: try Self.limit(parameters["limit"]), reason: parameters["reason"], sort: sort)
         case ("customers", 2) where !parts[1].isEmpty:

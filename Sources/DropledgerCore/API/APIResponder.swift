@@ -5,6 +5,7 @@ import FoundationEssentials
 public struct APIResponder: Sendable {
     public typealias FunctionName = @Sendable (UInt64) -> String?
     public typealias DeviceName = @Sendable (DeviceID) -> (interface: String?, netnsName: String?)
+    public typealias CustomerName = @Sendable (UInt64) -> String?
 
     public struct Response: Sendable {
         public let status: Int
@@ -16,13 +17,19 @@ public struct APIResponder: Sendable {
     let reasons: ReasonTable
     let functionName: FunctionName
     let deviceName: DeviceName
+    let traffic: TaggedTraffic
+    let customerName: CustomerName
 
-    public init(ledger: DropLedger, reasons: ReasonTable, functionName: @escaping FunctionName,
-                deviceName: @escaping DeviceName) {
+    /// `traffic`: what the taggers tagged, for loss ratios; `customerName`: `--customers FILE`.
+    public init(ledger: DropLedger, reasons: ReasonTable, traffic: TaggedTraffic = TaggedTraffic(),
+                functionName: @escaping FunctionName, deviceName: @escaping DeviceName,
+                customerName: @escaping CustomerName = { _ in nil }) {
         self.ledger = ledger
         self.reasons = reasons
+        self.traffic = traffic
         self.functionName = functionName
         self.deviceName = deviceName
+        self.customerName = customerName
     }
 
     /// `now`: Unix seconds, for the rates.
@@ -61,6 +68,7 @@ public struct APIResponder: Sendable {
         } else {
             reasonNumber = nil
         }
+        let tagged = traffic.totals()
         return ledger.withActivity { activity, _ in
             var rows: [(customer: DropCustomer, count: DropCount, rate: Double, activity: CustomerActivity)] = []
             rows.reserveCapacity(activity.customers.count)
@@ -76,13 +84,29 @@ public struct APIResponder: Sendable {
                 }
                 rows.append((customer, count, record.window.rate(over: 10, at: now), record))
             }
+            // The loss ratio counts all of a customer's drops, whatever `reason` filters.
+            func traffic(_ customer: DropCustomer) -> TrafficCount {
+                if case .id(let id) = customer { return tagged[id] ?? TrafficCount() }
+                return TrafficCount()
+            }
+            func loss(_ row: (customer: DropCustomer, count: DropCount, rate: Double, activity: CustomerActivity)) -> Double? {
+                Self.ratio(row.activity.total.drops, traffic(row.customer).packets)
+            }
             switch sort {
             case .drops: rows.sort { ($0.count.drops, $1.customer) > ($1.count.drops, $0.customer) }
             case .rate: rows.sort { ($0.rate, $0.count.drops, $1.customer) > ($1.rate, $1.count.drops, $0.customer) }
+            case .loss:
+                // Customers without tagged traffic (no ratio) last, by drops.
+                let ratios = rows.map { loss($0) ?? -1 }
+                let order = rows.indices.sorted { (ratios[$0], rows[$0].count.drops, rows[$1].customer) > (ratios[$1], rows[$1].count.drops, rows[$0].customer) }
+                rows = order.map { rows[$0] }
             }
             let summaries = rows.prefix(limit).map { row in
-                APIModels.CustomerSummary(customer: row.customer.label, drops: row.count.drops, bytes: row.count.bytes,
-                                          rate: row.rate, top_reasons: Array(reasonCounts(row.activity.reasons).prefix(3)))
+                let t = traffic(row.customer)
+                return APIModels.CustomerSummary(customer: row.customer.label, name: name(row.customer), drops: row.count.drops,
+                                                 bytes: row.count.bytes, rate: row.rate, tagged_packets: t.packets,
+                                                 tagged_bytes: t.bytes, loss_ratio: loss(row),
+                                                 top_reasons: Array(reasonCounts(row.activity.reasons).prefix(3)))
             }
             return APIModels.CustomerList(customers: summaries, sort: sort.rawValue, reason: reason,
                                           tracked_customers: activity.customers.count, evicted_customers: activity.evicted)
@@ -93,14 +117,22 @@ public struct APIResponder: Sendable {
         let (record, totals) = ledger.withActivity { activity, totals in
             (activity.customers[customer], totals.counters.filter { $0.key.customer == customer })
         }
+        let tagged: TaggedTraffic.Customer?
+        if case .id(let id) = customer { tagged = traffic.customer(id) } else { tagged = nil }
+        let taggedTotal = tagged?.total ?? TrafficCount()
         guard let record else {
             // Evicted: the exact totals are still there, the detail is not.
-            guard !totals.isEmpty else { throw .notFound("customer \(customer.label) has no drops") }
+            guard !totals.isEmpty || tagged != nil else { throw .notFound("customer \(customer.label) has no drops") }
             let byReason = Dictionary(totals.map { ($0.key.reason, $0.value) }, uniquingKeysWith: +)
             let total = totals.reduce(DropCount()) { $0 + $1.value }
-            return APIModels.CustomerDetail(customer: customer.label, drops: total.drops, bytes: total.bytes,
+            // Tagged but never dropped: a loss of 0 over every window with traffic.
+            let window = RateWindow()
+            return APIModels.CustomerDetail(customer: customer.label, name: name(customer), drops: total.drops, bytes: total.bytes,
+                                            tagged_packets: taggedTotal.packets, tagged_bytes: taggedTotal.bytes,
+                                            loss_ratio: Self.ratio(total.drops, taggedTotal.packets),
+                                            loss_ratios: lossRatios(drops: totals.isEmpty ? window : nil, tagged: tagged, now: now),
                                             first_seen: nil, last_seen: nil, rates: nil, reasons: reasonCounts(byReason),
-                                            devices: [], functions: [], evicted: true)
+                                            devices: [], functions: [], evicted: !totals.isEmpty)
         }
         var functions: [String: DropCount] = [:]
         for (location, count) in record.locations {
@@ -113,7 +145,10 @@ public struct APIResponder: Sendable {
                                          netns_name: name.netnsName, drops: count.drops, bytes: count.bytes)
         }.sorted { ($0.drops, $1.netns, $1.ifindex) > ($1.drops, $0.netns, $0.ifindex) }
         return APIModels.CustomerDetail(
-            customer: customer.label, drops: record.total.drops, bytes: record.total.bytes,
+            customer: customer.label, name: name(customer), drops: record.total.drops, bytes: record.total.bytes,
+            tagged_packets: taggedTotal.packets, tagged_bytes: taggedTotal.bytes,
+            loss_ratio: Self.ratio(record.total.drops, taggedTotal.packets),
+            loss_ratios: lossRatios(drops: record.window, tagged: tagged, now: now),
             first_seen: Timestamp.iso8601(record.firstSeen), last_seen: Timestamp.iso8601(record.lastSeen),
             rates: APIModels.Rates(last10s: record.window.rate(over: 10, at: now), last1m: record.window.rate(over: 60, at: now),
                                    last5m: record.window.rate(over: 300, at: now)),
@@ -133,16 +168,43 @@ public struct APIResponder: Sendable {
         }
         let summaries = byReason.map { reason, entry in
             let top = entry.customers.sorted { ($0.1.drops, $1.0) > ($1.1.drops, $0.0) }.prefix(limit)
+            let reasonName = reasons.name(for: reason)
             return APIModels.ReasonSummary(
-                reason: reasons.name(for: reason), drops: entry.count.drops, bytes: entry.count.bytes,
-                top_customers: top.map { APIModels.CustomerCount(customer: $0.0.label, drops: $0.1.drops, bytes: $0.1.bytes) })
+                reason: reasonName, description: ReasonDescriptions.description(of: reasonName),
+                drops: entry.count.drops, bytes: entry.count.bytes,
+                top_customers: top.map { APIModels.CustomerCount(customer: $0.0.label, name: name($0.0),
+                                                                 drops: $0.1.drops, bytes: $0.1.bytes) })
         }
         return APIModels.ReasonList(reasons: summaries.sorted { ($0.drops, $1.reason) > ($1.drops, $0.reason) })
     }
 
     private func reasonCounts(_ counts: [UInt32: DropCount]) -> [APIModels.ReasonCount] {
-        counts.map { APIModels.ReasonCount(reason: reasons.name(for: $0.key), drops: $0.value.drops, bytes: $0.value.bytes) }
-            .sorted { ($0.drops, $1.reason) > ($1.drops, $0.reason) }
+        counts.map {
+            let reason = reasons.name(for: $0.key)
+            return APIModels.ReasonCount(reason: reason, description: ReasonDescriptions.description(of: reason),
+                                         drops: $0.value.drops, bytes: $0.value.bytes)
+        }.sorted { ($0.drops, $1.reason) > ($1.drops, $0.reason) }
+    }
+
+    private func name(_ customer: DropCustomer) -> String? {
+        if case .id(let id) = customer { return customerName(id) }
+        return nil
+    }
+
+    /// `drops / tagged`, nil without tagged packets.
+    static func ratio(_ drops: UInt64, _ tagged: UInt64) -> Double? {
+        tagged == 0 ? nil : Double(drops) / Double(tagged)
+    }
+
+    /// Loss over each window from the same kind of buckets on both sides (`RateWindow`),
+    /// so both cover the same seconds. `drops` nil: none kept (evicted detail): unknown.
+    private func lossRatios(drops: RateWindow?, tagged: TaggedTraffic.Customer?, now: Double) -> APIModels.LossRatios {
+        func over(_ seconds: Int) -> Double? {
+            guard let drops, let tagged else { return nil }
+            let sent = tagged.window.rate(over: seconds, at: now)
+            return sent > 0 ? drops.rate(over: seconds, at: now) / sent : nil
+        }
+        return APIModels.LossRatios(last10s: over(10), last1m: over(60), last5m: over(300))
     }
 
     // MARK: Rendering

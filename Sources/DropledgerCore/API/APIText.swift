@@ -2,10 +2,11 @@
 /// `?format=text`, and for `dropledger show`.
 public enum APIText {
     static func customers(_ list: APIModels.CustomerList) -> String {
-        var table = TextTable(["CUSTOMER", "DROPS", "BYTES", "RATE/S", "TOP REASONS"], rightAligned: [1, 2, 3])
+        var table = TextTable(["CUSTOMER", "NAME", "DROPS", "BYTES", "RATE/S", "TAGGED", "LOSS", "TOP REASONS"],
+                              rightAligned: [2, 3, 4, 5, 6])
         for c in list.customers {
-            table.add([c.customer, "\(c.drops)", "\(c.bytes)", rate(c.rate),
-                       c.top_reasons.map { "\($0.reason) \($0.drops)" }.joined(separator: ", ")])
+            table.add([c.customer, c.name ?? "-", "\(c.drops)", "\(c.bytes)", rate(c.rate), "\(c.tagged_packets)",
+                       percent(c.loss_ratio), c.top_reasons.map { "\($0.reason) \($0.drops)" }.joined(separator: ", ")])
         }
         let filter = list.reason.map { " with reason \($0)" } ?? ""
         return "customers\(filter), by \(list.sort) (\(list.tracked_customers) tracked, \(list.evicted_customers) evicted)\n"
@@ -13,12 +14,17 @@ public enum APIText {
     }
 
     static func customer(_ c: APIModels.CustomerDetail) -> String {
-        var text = "customer \(c.customer): \(c.drops) drops, \(c.bytes) bytes\n"
+        var text = "customer \(c.customer)\(c.name.map { " (\($0))" } ?? ""): \(c.drops) drops, \(c.bytes) bytes\n"
+        if c.tagged_packets > 0 {
+            text += "tagged: \(c.tagged_packets) packets, \(c.tagged_bytes) bytes; loss \(percent(c.loss_ratio)) since the exporter started\n"
+            let l = c.loss_ratios
+            text += "loss: \(percent(l.last10s)) over 10 s, \(percent(l.last1m)) over 1 m, \(percent(l.last5m)) over 5 m\n"
+        }
         if let first = c.first_seen, let last = c.last_seen { text += "first seen \(first), last seen \(last)\n" }
         if let r = c.rates { text += "drops/s: \(rate(r.last10s)) over 10 s, \(rate(r.last1m)) over 1 m, \(rate(r.last5m)) over 5 m\n" }
         if c.evicted { text += "(detail evicted to bound memory: totals only)\n" }
-        var reasons = TextTable(["REASON", "DROPS", "BYTES"], rightAligned: [1, 2])
-        for r in c.reasons { reasons.add([r.reason, "\(r.drops)", "\(r.bytes)"]) }
+        var reasons = TextTable(["REASON", "DROPS", "BYTES", "MEANING"], rightAligned: [1, 2])
+        for r in c.reasons { reasons.add([r.reason, "\(r.drops)", "\(r.bytes)", r.description ?? ""]) }
         text += "\n" + reasons.render()
         if !c.devices.isEmpty {
             var devices = TextTable(["INTERFACE", "IFINDEX", "NETNS", "DROPS", "BYTES"], rightAligned: [1, 3, 4])
@@ -37,11 +43,20 @@ public enum APIText {
     }
 
     static func reasons(_ list: APIModels.ReasonList) -> String {
-        var table = TextTable(["REASON", "DROPS", "BYTES", "TOP CUSTOMERS"], rightAligned: [1, 2])
+        var table = TextTable(["REASON", "DROPS", "BYTES", "TOP CUSTOMERS", "MEANING"], rightAligned: [1, 2])
         for r in list.reasons {
-            table.add([r.reason, "\(r.drops)", "\(r.bytes)", r.top_customers.map { "\($0.customer) \($0.drops)" }.joined(separator: ", ")])
+            table.add([r.reason, "\(r.drops)", "\(r.bytes)",
+                       r.top_customers.map { "\($0.name ?? $0.customer) \($0.drops)" }.joined(separator: ", "), r.description ?? ""])
         }
         return table.render()
+    }
+
+    /// A loss ratio as a percentage with two decimals ("12.34%"), "-" when unknown.
+    public static func percent(_ ratio: Double?) -> String {
+        guard let ratio, ratio.isFinite else { return "-" }
+        let hundredths = Int((ratio * 10_000).rounded())
+        let tail = hundredths % 100
+        return "\(hundredths / 100).\(tail < 10 ? "0" : "")\(tail)%"
     }
 
     /// Drops per second with one decimal, as the tables and `top` show them.

@@ -92,6 +92,12 @@ public final class DropLedger: Sendable {
     /// summed into `other` (see `NamedCustomers`), and how many customers were summed.
     /// Every served series is monotonic across calls.
     public func exposition() -> (snapshot: LedgerSnapshot, summed: Int) {
+        let (snapshot, summed, _) = expositionNaming()
+        return (snapshot, summed)
+    }
+
+    /// `exposition()`, and the customers it names by ID (the tagged-traffic series name the same).
+    public func expositionNaming() -> (snapshot: LedgerSnapshot, summed: Int, named: Set<UInt64>) {
         namedCustomers.withLock { named in
             while true {
                 let (snapshot, compactions) = state.withLock { state in
@@ -112,7 +118,7 @@ public final class DropLedger: Sendable {
                 }
                 if committed {
                     named = next
-                    return (served, summed)
+                    return (served, summed, Set(next.named))
                 }
             }
         }

@@ -13,17 +13,23 @@ final class Endpoints: Sendable {
     private let api: APIResponder
     /// The last error reading each tagged interface's counters, so each is logged once.
     private let taggerErrors = Mutex<[String: String]>([:])
+    private let traffic: TrafficPoller
+    private let names: CustomerNamesFile?
 
-    init(telemetryPath: String, ledger: DropLedger, reasons: ReasonTable, buildInfo: BuildInfo, logger: Logger) {
+    init(telemetryPath: String, ledger: DropLedger, reasons: ReasonTable, buildInfo: BuildInfo, traffic: TrafficPoller,
+         names: CustomerNamesFile?, logger: Logger) {
         self.telemetryPath = telemetryPath
         self.ledger = ledger
         self.reasons = reasons
         self.buildInfo = buildInfo
         self.logger = logger
+        self.traffic = traffic
+        self.names = names
         let symbols = KernelSymbolCache(), devices = DeviceNames()
-        api = APIResponder(ledger: ledger, reasons: reasons,
+        api = APIResponder(ledger: ledger, reasons: reasons, traffic: traffic.traffic,
                            functionName: { symbols.function(containing: $0, now: WallClock.now()) },
-                           deviceName: { devices.name(of: $0, now: WallClock.now()) })
+                           deviceName: { devices.name(of: $0, now: WallClock.now()) },
+                           customerName: { names?.name(of: $0) })
     }
 
     /// Ready from here on: the program is attached and the consumer runs.
@@ -38,6 +44,7 @@ final class Endpoints: Sendable {
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let method = request.method
         if APIRequest.isAPIPath(request.path) {
+            if request.path.hasPrefix("/api/v1/customers") { traffic.poll() }
             let answer = api.respond(method: method, path: request.path, query: request.queryItems,
                                      accept: request.header("Accept"), now: WallClock.now())
             var response = HTTPResponse(status: answer.status, contentType: answer.contentType, body: answer.body)
@@ -109,7 +116,10 @@ final class Endpoints: Sendable {
         } catch {
             logger.warning("process metrics unavailable: \(error)")
         }
-        let (snapshot, summed) = ledger.exposition()
+        let (snapshot, summed, named) = ledger.expositionNaming()
+        traffic.poll()
+        families += TaggedTrafficMetrics.families(traffic.traffic.exposition(named: named),
+                                                  names: names?.names ?? CustomerNames(), named: named)
         families.append(MetricFamily(
             name: "dropledger_exposition_folded_customers",
             help: "Customers summed into customer=\"other\" in this exposition, beyond --max-customers.",

@@ -92,6 +92,27 @@ public enum Tagger {
         return try TaggerCounters.read(fd)
     }
 
+    /// The traffic tagged per customer on `interface` since it was tagged, and the kernel's
+    /// ID of the map counting it: untagging and tagging again starts a new map from zero.
+    public static func traffic(interface: String) throws -> (mapID: UInt32, counts: [UInt64: TrafficCount]) {
+        let pins = TaggerPins(interface: interface)
+        var fds: [Int32] = []
+        defer { fds.forEach { close($0) } }
+        for name in ["customer_slots", "traffic"] {
+            let fd = bpf_obj_get(pins.path(name))
+            if fd < 0 {
+                throw RuntimeError.libbpf("opening the tagger's \(name) map at \(pins.path(name))", returned: fd,
+                                          hint: "Is \(interface) tagged by this version of dropledger? Untag and tag it again")
+            }
+            fds.append(fd)
+        }
+        var info = bpf_map_info()
+        var length = UInt32(MemoryLayout<bpf_map_info>.size)
+        let err = bpf_obj_get_info_by_fd(fds[1], &info, &length)
+        if err != 0 { throw RuntimeError.libbpf("identifying the tagger's traffic map of \(interface)", returned: err) }
+        return (info.id, try TaggerTraffic.read(slotsFD: fds[0], trafficFD: fds[1]))
+    }
+
     /// Interfaces dropledger has tagged on this host (from the pins), in name order.
     public static func taggedInterfaces() -> [String] {
         guard let dir = opendir(TaggerPins.root) else { return [] }
@@ -126,7 +147,7 @@ public enum Tagger {
                                configuration: TaggerConfiguration) throws -> Outcome {
         let program = try TaggerProgram(configuration: configuration, reusing: nil)
         do {
-            _ = try PrefixMaps(v4FD: program.mapFD("prefixes_v4"), v6FD: program.mapFD("prefixes_v6")).sync(to: prefixes)
+            _ = try PrefixMaps(program).sync(to: prefixes)
             try pins.create()
             try pins.pin(program.programFD, as: "program")
             for name in TaggerPins.mapNames { try pins.pin(program.mapFD(name), as: name) }
@@ -149,7 +170,7 @@ public enum Tagger {
                                configuration: TaggerConfiguration) throws -> Outcome {
         // A new program on the same maps first: if it fails to load, nothing has changed.
         let program = try TaggerProgram(configuration: configuration, reusing: pins)
-        let changes = try PrefixMaps(v4FD: program.mapFD("prefixes_v4"), v6FD: program.mapFD("prefixes_v6")).sync(to: prefixes)
+        let changes = try PrefixMaps(program).sync(to: prefixes)
         // Load-time settings (--match, --customer-tlv-type) may differ: swap the program atomically, no detach.
         let err = bpf_link_update(link.fd, program.programFD, nil)
         if err != 0 { throw RuntimeError.libbpf("replacing the tagger program on the link", returned: err) }

@@ -17,8 +17,11 @@ public struct TaggerConfiguration: Sendable, Hashable {
     public var mode: Mode
     public var match: Match
     public var customerTLVType: UInt8
+    /// Counts tagged packets and bytes per customer; off only to measure what that costs (`make bench`).
+    public var countsTraffic: Bool
 
-    public init(mode: Mode = .native, match: Match = .destination, customerTLVType: UInt8 = 1) {
+    public init(mode: Mode = .native, match: Match = .destination, customerTLVType: UInt8 = 1, countsTraffic: Bool = true) {
+        self.countsTraffic = countsTraffic
         self.mode = mode
         self.match = match
         self.customerTLVType = customerTLVType

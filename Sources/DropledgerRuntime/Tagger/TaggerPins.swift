@@ -7,8 +7,8 @@ import SystemPackage
 struct TaggerPins {
     static let root = BPFFilesystem.root + "/dropledger"
     /// Pin names: the link first to go on untag, so the program stops before its maps vanish.
-    static let names = ["link", "program", "prefixes_v4", "prefixes_v6", "counters"]
-    static let mapNames = ["prefixes_v4", "prefixes_v6", "counters"]
+    static let names = ["link", "program", "prefixes_v4", "prefixes_v6", "counters", "customer_slots", "traffic"]
+    static let mapNames = ["prefixes_v4", "prefixes_v6", "counters", "customer_slots", "traffic"]
 
     let directory: String
 

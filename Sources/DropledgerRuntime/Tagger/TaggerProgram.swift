@@ -11,7 +11,8 @@ final class TaggerProgram {
 
     init(configuration: TaggerConfiguration, reusing pins: TaggerPins?) throws {
         var config = dl_tagger_config(customer_tlv_type: configuration.customerTLVType,
-                                      match_source: configuration.match == .source)
+                                      match_source: configuration.match == .source,
+                                      skip_traffic_counts: !configuration.countsTraffic)
         LibBPFLog.shared.clearRecent()
         guard let skeleton = dl_tagger_open(&config) else {
             throw RuntimeError("opening the embedded tagger object", errno: Errno(rawValue: Glibc.errno))
@@ -22,7 +23,10 @@ final class TaggerProgram {
             if let pins {
                 for name in TaggerPins.mapNames {
                     let fd = bpf_obj_get(pins.path(name))
-                    if fd < 0 { throw RuntimeError.libbpf("opening the pinned map \(pins.path(name))", returned: fd) }
+                    if fd < 0 {
+                        throw RuntimeError.libbpf("opening the pinned map \(pins.path(name))", returned: fd,
+                                                  hint: "An older dropledger tagged this interface without it: run `dropledger untag` first, then tag again")
+                    }
                     defer { close(fd) }
                     guard let map = bpf_object__find_map_by_name(object, name) else {
                         throw RuntimeError("finding map \(name) in the embedded tagger object")

@@ -21,7 +21,7 @@ public final class TaggerTestRun {
 
     public init(prefixes: [CustomerPrefix], configuration: TaggerConfiguration) throws {
         program = try TaggerProgram(configuration: configuration, reusing: nil)
-        _ = try PrefixMaps(v4FD: program.mapFD("prefixes_v4"), v6FD: program.mapFD("prefixes_v6")).sync(to: prefixes)
+        _ = try PrefixMaps(program).sync(to: prefixes)
     }
 
     /// `metadata` is the area the frame arrives with (a multiple of 4; the kernel caps it).

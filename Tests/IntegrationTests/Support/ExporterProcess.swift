@@ -83,6 +83,16 @@ final class ExporterProcess {
         return result
     }
 
+    /// `dropledger_tagged_packets_total` by customer.
+    func taggedPackets() throws -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        for (key, value) in try metrics() where key.hasPrefix("dropledger_tagged_packets_total{") {
+            guard let match = key.firstMatch(of: /customer="([^"]*)"/) else { continue }
+            result[String(match.output.1)] = UInt64(value)
+        }
+        return result
+    }
+
     /// Waits (through the JSON API, which is not a scrape) until the exporter has
     /// counted `drops` drops in all, so that the next scrape sees all of them at once.
     func waitUntilCounted(drops: UInt64) throws {

@@ -1,0 +1,69 @@
+import DropledgerCore
+import Glibc
+import Logging
+import Synchronization
+
+/// Reads every tagger's per-customer traffic counts in this exporter's view (the pins
+/// under /sys/fs/bpf/dropledger/tag-*: `serve --tag` and `dropledger tag`) into
+/// `TaggedTraffic`: once at start (the baseline), then shortly after every second
+/// boundary (so a second's traffic lands in that second's bucket, as drops do), and
+/// at every scrape.
+final class TrafficPoller: Sendable {
+    let traffic: TaggedTraffic
+    private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let thread = Mutex<pthread_t?>(nil)
+    /// The last error reading each interface, so each is logged once.
+    private let errors = Mutex<[String: String]>([:])
+    /// One poll at a time: observations must arrive in the order they were read.
+    private let polling = Mutex<Void>(())
+
+    init(traffic: TaggedTraffic, logger: Logger) {
+        self.traffic = traffic
+        self.logger = logger
+    }
+
+    func start() throws {
+        poll()
+        let handle = try Threads.start { [self] in
+            while !stopping.load(ordering: .relaxed) {
+                // Sleep to 50 ms past the next second, in steps short enough to stop promptly.
+                let now = WallClock.now()
+                let target = (now + 1).rounded(.down) + 0.05
+                while !stopping.load(ordering: .relaxed), WallClock.now() < target {
+                    usleep(UInt32(max(1000, min(100_000, (target - WallClock.now()) * 1_000_000))))
+                }
+                if !stopping.load(ordering: .relaxed) { poll() }
+            }
+        }
+        thread.withLock { $0 = handle }
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        if let handle = thread.withLock({ $0.take() }) { pthread_join(handle, nil) }
+    }
+
+    func poll() {
+        polling.withLock { _ in
+            var counts: [TaggedTraffic.Source: [UInt64: TrafficCount]] = [:]
+            var unreadable = Set<String>()
+            for interface in Tagger.taggedInterfaces() {
+                do {
+                    let (mapID, perCustomer) = try Tagger.traffic(interface: interface)
+                    counts[TaggedTraffic.Source(interface: interface, mapID: mapID)] = perCustomer
+                    errors.withLock { $0[interface] = nil }
+                } catch {
+                    unreadable.insert(interface)
+                    let text = "\(error)"
+                    if errors.withLock({ $0.updateValue(text, forKey: interface) }) != text {
+                        logger.warning("the tagged traffic of \(interface) is not counted (loss ratios of its customers are missing)",
+                                       metadata: ["error": "\(text)"])
+                    }
+                }
+            }
+            // The second the traffic was counted in: the poll runs just after it ended.
+            traffic.observe(counts, unreadable: unreadable, at: WallClock.now() - 0.5)
+        }
+    }
+}

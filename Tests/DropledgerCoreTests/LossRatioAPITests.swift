@@ -1,0 +1,65 @@
+@testable import DropledgerCore
+import Foundation
+import Testing
+
+/// The API's loss fields from a ledger and tagged traffic, without a kernel.
+struct LossRatioAPITests {
+    static func responder() -> (DropLedger, TaggedTraffic, APIResponder) {
+        let ledger = DropLedger()
+        let traffic = TaggedTraffic()
+        let responder = APIResponder(ledger: ledger, reasons: ReasonTable(enums: []), traffic: traffic,
+                                     functionName: { _ in nil }, deviceName: { _ in (nil, nil) },
+                                     customerName: { $0 == 1 ? "one" : nil })
+        return (ledger, traffic, responder)
+    }
+
+    static func drop(_ ledger: DropLedger, _ id: UInt64, _ count: Int, at time: Double) {
+        let batch = DropTally()
+        for _ in 0..<count { batch.record(DropEvent(customer: .id(id), reason: 2, length: 100)) }
+        ledger.flush(batch, at: time)
+    }
+
+    func body(_ responder: APIResponder, _ path: String, now: Double) -> [String: Any] {
+        let parts = path.split(separator: "?", maxSplits: 1)
+        let query: [(name: String, value: String?)] = parts.count > 1 ? parts[1].split(separator: "&").map { item in
+            let pair = item.split(separator: "=", maxSplits: 1)
+            return (name: String(pair[0]), value: pair.count > 1 ? String(pair[1]) as String? : nil)
+        } : []
+        let answer = responder.respond(method: "GET", path: String(parts[0]), query: query, accept: nil, now: now)
+        return (try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any] ?? [:]
+    }
+
+    @Test func lossIsDropsOverTaggedAndNullWithoutTraffic() {
+        let (ledger, traffic, responder) = Self.responder()
+        traffic.observe([:], at: 1000)
+        traffic.observe([TaggedTraffic.Source(interface: "eth0", mapID: 1): [1: TrafficCount(packets: 400, bytes: 40000)]], at: 1000.5)
+        Self.drop(ledger, 1, 100, at: 1000.7)
+        Self.drop(ledger, 2, 5, at: 1000.7)  // never tagged
+
+        let one = body(responder, "/api/v1/customers/1", now: 1012)
+        #expect(one["name"] as? String == "one")
+        #expect(one["tagged_packets"] as? Int == 400)
+        #expect(one["loss_ratio"] as? Double == 0.25)
+        let windows = one["loss_ratios"] as? [String: Any] ?? [:]
+        #expect(windows["1m"] as? Double == 0.25)
+        #expect(windows["10s"] as? Double == nil && windows["10s"] is NSNull, "ended: \(windows)")
+
+        let two = body(responder, "/api/v1/customers/2", now: 1012)
+        #expect(two["loss_ratio"] is NSNull, "null, present: \(two)")
+        #expect(two["name"] is NSNull)
+        #expect(two["tagged_packets"] as? Int == 0)
+
+        let list = body(responder, "/api/v1/customers?sort=loss", now: 1012)
+        let rows = list["customers"] as? [[String: Any]] ?? []
+        #expect(rows.map { $0["customer"] as? String } == ["1", "2"], "customers with a ratio first")
+        #expect(list["sort"] as? String == "loss")
+    }
+
+    @Test func percentagesReadAsPeopleWriteThem() {
+        #expect(APIText.percent(0.25) == "25.00%")
+        #expect(APIText.percent(1) == "100.00%")
+        #expect(APIText.percent(0.00004) == "0.00%")
+        #expect(APIText.percent(0.123456) == "12.35%")
+        #expect(APIText.percent(nil) == "-")
+    }
+}

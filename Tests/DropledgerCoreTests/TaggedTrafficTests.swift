@@ -1,0 +1,89 @@
+import DropledgerCore
+import Foundation
+import PropertyBased
+import Testing
+
+/// Tagged traffic as the exporter adds it up from the taggers' cumulative counts,
+/// and as `/metrics` serves it.
+struct TaggedTrafficTests {
+    typealias Source = TaggedTraffic.Source
+    static let eth0 = Source(interface: "eth0", mapID: 10)
+
+    static func counts(_ pairs: [UInt64: UInt64]) -> [UInt64: TrafficCount] {
+        pairs.mapValues { TrafficCount(packets: $0, bytes: $0 * 100) }
+    }
+
+    @Test func whatATaggerCountedBeforeTheStartIsTheBaseline() {
+        let traffic = TaggedTraffic()
+        traffic.observe([Self.eth0: Self.counts([1: 500, 2: 7])], at: 100)
+        #expect(traffic.totals().isEmpty, "counted before the exporter started")
+        traffic.observe([Self.eth0: Self.counts([1: 530, 2: 7, 3: 4])], at: 101)
+        #expect(traffic.totals() == Self.counts([1: 30, 3: 4]))
+    }
+
+    @Test func aTaggerAttachedLaterCountsFromItsStart() {
+        let traffic = TaggedTraffic()
+        traffic.observe([:], at: 100)
+        let eth1 = Source(interface: "eth1", mapID: 11)
+        traffic.observe([eth1: Self.counts([1: 40])], at: 101)
+        traffic.observe([eth1: Self.counts([1: 45])], at: 102)
+        #expect(traffic.totals() == Self.counts([1: 45]))
+    }
+
+    @Test func untaggingKeepsTheCountsAndRetaggingStartsAgainFromZero() {
+        let traffic = TaggedTraffic()
+        traffic.observe([:], at: 100)
+        traffic.observe([Self.eth0: Self.counts([1: 40])], at: 101)
+        traffic.observe([:], at: 102)  // untagged: its pins are gone
+        #expect(traffic.totals() == Self.counts([1: 40]))
+        let again = Source(interface: "eth0", mapID: 12)  // tagged again: a new map
+        traffic.observe([again: Self.counts([1: 5])], at: 103)
+        #expect(traffic.totals() == Self.counts([1: 45]))
+    }
+
+    @Test func anUnreadableTaggerIsNotCountedTwice() {
+        let traffic = TaggedTraffic()
+        traffic.observe([:], at: 100)
+        traffic.observe([Self.eth0: Self.counts([1: 40])], at: 101)
+        traffic.observe([:], unreadable: ["eth0"], at: 102)
+        traffic.observe([Self.eth0: Self.counts([1: 42])], at: 103)
+        #expect(traffic.totals() == Self.counts([1: 42]))
+    }
+
+    @Test func windowsHoldTheTrafficOfTheirSeconds() {
+        let traffic = TaggedTraffic()
+        traffic.observe([:], at: 1000)
+        traffic.observe([Self.eth0: Self.counts([1: 50])], at: 1000.5)
+        traffic.observe([Self.eth0: Self.counts([1: 80])], at: 1001.5)
+        let customer = traffic.customer(1)
+        #expect(customer?.window.rate(over: 10, at: 1002.2) == 8)   // 80 packets over 10 s
+        #expect(customer?.window.rate(over: 10, at: 1012.2) == 0)
+        #expect(traffic.customer(2) == nil)
+    }
+
+    /// The served series: the drop exposition's named customers by ID, others in
+    /// `other`; while the named set changes no series goes down and the sum is exact.
+    @Test func servedSeriesNeverDecreaseAndSumToTheTotal() async {
+        // Steps: (customer 0-7, packets 0-50, named set as a bit mask).
+        let step = zip(Gen.int(in: 0...7), Gen.int(in: 0...50), Gen.int(in: 0...255))
+        await propertyCheck(count: 300, input: step.array(of: 1...60)) { steps in
+            let traffic = TaggedTraffic()
+            traffic.observe([:], at: 0)
+            var cumulative: [UInt64: UInt64] = [:]
+            var served: [String: UInt64] = [:]
+            for (i, (customer, packets, mask)) in steps.enumerated() {
+                cumulative[UInt64(customer), default: 0] += UInt64(packets)
+                traffic.observe([Self.eth0: Self.counts(cumulative)], at: Double(i + 1))
+                let named = Set((0..<8).filter { mask & (1 << $0) != 0 }.map(UInt64.init))
+                let now = Dictionary(uniqueKeysWithValues: traffic.exposition(named: named).map { ($0.customer.label, $0.count.packets) })
+                for (label, before) in served {
+                    if let value = now[label] { #expect(value >= before, "\(label) went from \(before) to \(value)") }
+                }
+                if let other = served["other"] { #expect(now["other"] != nil, "other vanished after \(other)") }
+                for label in now.keys where label != "other" { #expect(named.contains(UInt64(label)!), "\(label) is not named") }
+                #expect(now.values.reduce(0, +) == cumulative.values.reduce(0, +), "every packet in exactly one series")
+                served = now
+            }
+        }
+    }
+}
