@@ -14,6 +14,9 @@ import Logging
 ///         (HTTPServer + curl) of the largest
 ///     dropledger-bench memory CUSTOMERS
 ///         resident memory after CUSTOMERS distinct customers went through DropTally/DropLedger
+///     dropledger-bench tagger RUNS ROUNDS
+///         the tagger's ns per packet (BPF_PROG_TEST_RUN) with and without its per-customer
+///         counting, against a program that only returns XDP_PASS, interleaved in ROUNDS
 ///
 /// Output is `key=value` lines for the script to tabulate. No assertions on timing.
 @main
@@ -27,10 +30,41 @@ enum Bench {
             try scrape(seriesCounts: args[2...].map { Int($0)! })
         case "memory" where args.count == 3:
             memory(customers: Int(args[2])!)
+        case "tagger" where args.count == 4:
+            try tagger(runs: Int(args[2])!, rounds: Int(args[3])!)
         default:
-            printError("usage: dropledger-bench consume DLBENCH RING_BYTES EVENTS_PER_CPU CUSTOMERS | scrape SERIES... | memory CUSTOMERS\n")
+            printError("usage: dropledger-bench consume DLBENCH RING_BYTES EVENTS_PER_CPU CUSTOMERS | scrape SERIES... | memory CUSTOMERS | tagger RUNS ROUNDS\n")
             exit(2)
         }
+    }
+
+    // MARK: Tagger cost per packet
+
+    static func tagger(runs: Int, rounds: Int) throws {
+        // 64 bytes: Ethernet, IPv4 10.1.0.2 -> 10.0.0.1 (customer 42's prefix), UDP, 22 bytes of payload.
+        var frame: [UInt8] = [0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00]
+        frame += [0x45, 0, 0, 50, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 1, 0, 2, 10, 0, 0, 1]
+        frame += [0x30, 0x39, 0x00, 0x09, 0, 30, 0, 0] + [UInt8](repeating: 0x61, count: 22)
+        var prefix = PrefixTable()
+        try prefix.add(flag: "10.0.0.0/8=42")
+        let floor = try FrameInjector()
+        let counting = try TaggerTestRun(prefixes: prefix.entries, configuration: TaggerConfiguration(mode: .generic))
+        let plain = try TaggerTestRun(prefixes: prefix.entries, configuration: TaggerConfiguration(mode: .generic, countsTraffic: false))
+        var sums = (floor: 0.0, plain: 0.0, counting: 0.0)
+        for _ in 0..<rounds {
+            sums.floor += try floor.passNanosecondsPerRun(frame: frame, runs: runs)
+            sums.plain += try plain.nanosecondsPerRun(frame: frame, runs: runs)
+            sums.counting += try counting.nanosecondsPerRun(frame: frame, runs: runs)
+        }
+        let n = Double(rounds)
+        let tagged = try counting.traffic()[42] ?? TrafficCount()
+        print("tagger_runs=\(runs * rounds)")
+        print("xdp_pass_ns=\(sums.floor / n)")
+        print("tagger_uncounted_ns=\(sums.plain / n)")
+        print("tagger_ns=\(sums.counting / n)")
+        print("counting_ns=\((sums.counting - sums.plain) / n)")
+        print("tagged_counted=\(tagged.packets) tagged_bytes=\(tagged.bytes)")
+        print("tagged_exact=\(tagged.packets == UInt64(runs * rounds) && tagged.bytes == UInt64(runs * rounds * frame.count) ? "yes" : "no")")
     }
 
     // MARK: Consumer capacity

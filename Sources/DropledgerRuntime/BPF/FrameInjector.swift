@@ -32,6 +32,8 @@ public final class FrameInjector {
 
     deinit { dl_inject_destroy(skeleton) }
 
+    var programFD: Int32 { dl_inject_prog_fd(skeleton) }
+
     /// Sends `frame` `count` times into the device `ifindex` of the caller's network namespace,
     /// `batchSize` frames (1-256; 0 for the kernel's 64) at a time, each batch handed to the
     /// stack in one go: its drops on one CPU follow one another with no chance for a thread

@@ -64,4 +64,11 @@ public final class TaggerTestRun {
     public func counters() throws -> [TaggerResult: UInt64] {
         try TaggerCounters.read(program.mapFD("counters"))
     }
+
+    /// The traffic tagged per customer so far.
+    public func traffic() throws -> [UInt64: TrafficCount] {
+        try TaggerTraffic.read(slotsFD: program.mapFD("customer_slots"), trafficFD: program.mapFD("traffic"))
+    }
+
+    var programFD: Int32 { program.programFD }
 }
