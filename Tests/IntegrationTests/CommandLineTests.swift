@@ -77,7 +77,7 @@ struct CommandLineTests {
         #expect(try exporter.get("/-/ready").status == 200)
         let landing = try exporter.get("/")
         #expect(landing.status == 200)
-        #expect(landing.body.contains("href=\"/custom-metrics\""))
+        #expect(landing.body.contains("href=\"./custom-metrics\""))
         let metrics = try exporter.get("/custom-metrics")
         #expect(metrics.status == 200)
         #expect(metrics.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")

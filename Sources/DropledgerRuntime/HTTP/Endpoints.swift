@@ -133,21 +133,7 @@ final class Endpoints: Sendable {
     }
 
     private func landingPage() -> HTTPResponse {
-        let html = """
-        <!DOCTYPE html>
-        <html><head><meta charset="utf-8"><title>dropledger</title></head>
-        <body>
-        <h1>dropledger</h1>
-        <p>Kernel packet drops, attributed to customers by their metadata TLV, counted exactly.</p>
-        <ul>
-        <li><a href="\(telemetryPath)">\(telemetryPath)</a>: Prometheus metrics</li>
-        <li><a href="/api/v1/customers">/api/v1/customers</a>, /api/v1/customers/{id}, <a href="/api/v1/reasons">/api/v1/reasons</a>: drops per customer as JSON (add ?format=text for a table)</li>
-        <li><a href="/-/healthy">/-/healthy</a> and <a href="/-/ready">/-/ready</a>: health checks</li>
-        </ul>
-        <p>version \(buildInfo.version), kernel \(buildInfo.kernel)</p>
-        </body></html>
-
-        """
+        let html = OverviewPage.html(telemetryPath: telemetryPath, version: buildInfo.version, kernel: buildInfo.kernel)
         return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", body: Array(html.utf8))
     }
 }
