@@ -31,7 +31,6 @@ enum OverviewPage {
             <h2>Customers</h2>
             <span class="seg">sort by <a href="?sort=rate" data-sort="rate">drop rate</a><a href="?sort=loss" data-sort="loss">loss ratio</a></span>
             <span id="summary" class="muted"></span>
-            <span id="sort-note" class="muted"></span>
           </div>
           <table id="customers">
             <thead><tr>
@@ -169,7 +168,6 @@ enum OverviewPage {
       // A customer picked by a click (or ?customer=); otherwise the detail follows the top row.
       selected: params.get('customer'),
       history: new Map(),   // customer -> [{t, rate, loss}], oldest first
-      serverSortsLoss: true,
       timer: null, inflight: false, again: false,
       lastSuccess: null,
     };
@@ -262,18 +260,8 @@ enum OverviewPage {
       }
     }
 
-    async function fetchList() {
-      const sort = state.sort === 'loss' && !state.serverSortsLoss ? 'rate' : state.sort;
-      try {
-        return await getJSON(`api/v1/customers?limit=${LIMIT}&sort=${sort}`);
-      } catch (error) {
-        // A server without ?sort=loss: sort what it sends here instead.
-        if (sort === 'loss' && error.status === 400) {
-          state.serverSortsLoss = false;
-          return fetchList();
-        }
-        throw error;
-      }
+    function fetchList() {
+      return getJSON(`api/v1/customers?limit=${LIMIT}&sort=${state.sort}`);
     }
 
     function record(id, point) {
@@ -406,11 +394,7 @@ enum OverviewPage {
     const shownCustomer = () => state.selected !== null ? state.selected : topCustomer;
 
     function renderList(list, now) {
-      let customers = list.customers || [];
-      if (state.sort === 'loss' && !state.serverSortsLoss) {
-        const loss = c => present(c.loss_ratio) ? c.loss_ratio : -1;
-        customers = customers.slice().sort((a, b) => loss(b) - loss(a) || (b.rate || 0) - (a.rate || 0));
-      }
+      const customers = list.customers || [];
       topCustomer = customers.length ? String(customers[0].customer) : null;
       const body = document.getElementById('rows');
       // Rows are rebuilt at each poll: keep the keyboard focus on the same customer.
@@ -427,8 +411,6 @@ enum OverviewPage {
         ? `${count(tracked)} tracked${evicted ? `, ${count(evicted)} evicted` : ''}` +
           (tracked > customers.length ? ` · top ${customers.length} shown` : '')
         : '';
-      document.getElementById('sort-note').textContent = state.sort === 'loss' && !state.serverSortsLoss
-        ? `(this server cannot sort by loss: the top ${LIMIT} by drop rate, sorted here)` : '';
     }
 
     function renderSortControls() {
