@@ -65,6 +65,14 @@ struct {
 	__type(value, struct tagger_slot);
 } customer_slots SEC(".maps");
 
+/* One entry: the tagger's interface and its network namespace, for user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tagger_attachment);
+} attachment SEC(".maps");
+
 struct vlan_tag {
 	__be16 tci;
 	__be16 inner_proto;

@@ -52,6 +52,16 @@ struct tagger_slot {
 };
 
 /*
+ * Where the tagger is attached, written by user space at attach (the program never
+ * reads it): an exporter with --filter.netns counts only the taggers of that namespace.
+ */
+struct tagger_attachment {
+	__u64 netns_inode;
+	__u32 ifindex;
+	__u32 reserved;
+};
+
+/*
  * Customers whose traffic the tagger counts, per attachment: every customer given
  * since `dropledger tag` attached it, including ones whose prefixes were removed
  * since (their counts stay). 16384 x 16 bytes = 256 KiB per possible CPU.

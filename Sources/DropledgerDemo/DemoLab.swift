@@ -16,14 +16,17 @@ public final class DemoLab: Sendable {
         public let name: String
         public let prefix: String
         public let address: String
-        /// Relative traffic volume, so the customers do not look alike.
+        /// Relative volume of the traffic that is dropped, so the customers do not look alike.
         public let weight: Int
+        /// Datagrams per tick to the served port, which a reader drains: delivered traffic,
+        /// so each customer loses its own share of what it receives.
+        public let served: Int
     }
 
     public static let customers = [
-        Customer(id: 101, name: "acme-video", prefix: "198.51.100.0/24", address: "198.51.100.10", weight: 4),
-        Customer(id: 202, name: "globex-shop", prefix: "203.0.113.0/24", address: "203.0.113.10", weight: 2),
-        Customer(id: 303, name: "initech-api", prefix: "192.0.2.0/24", address: "192.0.2.10", weight: 1),
+        Customer(id: 101, name: "acme-video", prefix: "198.51.100.0/24", address: "198.51.100.10", weight: 4, served: 40),
+        Customer(id: 202, name: "globex-shop", prefix: "203.0.113.0/24", address: "203.0.113.10", weight: 2, served: 4),
+        Customer(id: 303, name: "initech-api", prefix: "192.0.2.0/24", address: "192.0.2.10", weight: 1, served: 60),
     ]
     public static let edge = "dldemo-edge"
     static let wan = "dldemo-wan"
@@ -34,6 +37,7 @@ public final class DemoLab: Sendable {
     public static let closedPort: UInt16 = 9
     public static let firewalledPort: UInt16 = 11211
     public static let slowReaderPort: UInt16 = 8125
+    public static let servedPort: UInt16 = 5300
     public static let closedTCPPort: UInt16 = 81
 
     public var netnsPath: String { "/run/netns/\(Self.edge)" }

@@ -10,8 +10,13 @@ import Synchronization
 public final class DemoTraffic: Sendable {
     private let running = Atomic<Bool>(true)
     private let threads = Mutex<[pthread_t]>([])
+    /// Packets sent to each customer's address (what its tagger should count), by ID.
+    private let sent = Mutex<[UInt64: UInt64]>([:])
 
     public init() {}
+
+    /// Packets the clients sent to each customer so far: every one crosses the tagger.
+    public var sentPerCustomer: [UInt64: UInt64] { sent.withLock { $0 } }
 
     public func start() throws {
         // The slow reader: sockets with the smallest receive buffer, never read.
@@ -31,7 +36,30 @@ public final class DemoTraffic: Sendable {
             while running.load(ordering: .relaxed) { usleep(100_000) }
             sockets.forEach { close($0) }
         }
-        var started = [readers]
+        // The served port: a reader that drains everything, so that traffic is delivered.
+        let served = try spawn(inNamespace: DemoLab.edge) { [self] in
+            let sockets = DemoLab.customers.map { customer in
+                let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                var size: Int32 = 4 << 20
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+                var address = Self.address(customer.address, DemoLab.servedPort)
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                return fd
+            }
+            var buffer = [UInt8](repeating: 0, count: 2048)
+            while running.load(ordering: .relaxed) {
+                for fd in sockets {
+                    while buffer.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) >= 0 {}
+                }
+                usleep(2_000)
+            }
+            sockets.forEach { close($0) }
+        }
+        var started = [readers, served]
         usleep(200_000)  // let the readers bind before packets arrive
         for (client, source) in DemoLab.clients {
             started.append(try spawn(inNamespace: client) { [self] in sendLoop(source: source) })
@@ -60,15 +88,20 @@ public final class DemoTraffic: Sendable {
         var tick = 0
         while running.load(ordering: .relaxed) {
             for customer in DemoLab.customers {
+                var packets: UInt64 = 0
                 for _ in 0..<customer.weight {
-                    send(udp, payload, to: customer.address, DemoLab.closedPort)
-                    send(udp, payload, to: customer.address, DemoLab.firewalledPort)
-                    send(udp, payload, to: customer.address, DemoLab.slowReaderPort)
+                    packets += send(udp, payload, to: customer.address, DemoLab.closedPort)
+                    packets += send(udp, payload, to: customer.address, DemoLab.firewalledPort)
+                    packets += send(udp, payload, to: customer.address, DemoLab.slowReaderPort)
+                }
+                for _ in 0..<customer.served {
+                    packets += send(udp, payload, to: customer.address, DemoLab.servedPort)
                 }
                 if tick % 2 == 0 {
-                    sendCorruptUDP(raw, from: source, to: customer.address)
+                    packets += sendCorruptUDP(raw, from: source, to: customer.address)
                 }
-                if tick % 10 == 0 { tcpSYN(to: customer.address) }
+                if tick % 10 == 0 { packets += tcpSYN(to: customer.address) }
+                sent.withLock { $0[customer.id, default: 0] += packets }
             }
             if tick % 5 == 0 { send(udp, payload, to: DemoLab.edgeAddress, DemoLab.closedPort) }
             tick += 1
@@ -76,9 +109,11 @@ public final class DemoTraffic: Sendable {
         }
     }
 
-    private func send(_ fd: Int32, _ payload: [UInt8], to host: String, _ port: UInt16) {
+    /// 1 if the datagram left, else 0 (a full socket buffer: MSG_DONTWAIT).
+    @discardableResult
+    private func send(_ fd: Int32, _ payload: [UInt8], to host: String, _ port: UInt16) -> UInt64 {
         var address = Self.address(host, port)
-        _ = payload.withUnsafeBytes { bytes in
+        let result = payload.withUnsafeBytes { bytes in
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT), $0,
@@ -86,10 +121,11 @@ public final class DemoTraffic: Sendable {
                 }
             }
         }
+        return result >= 0 ? 1 : 0
     }
 
     /// A UDP datagram whose checksum is wrong: built by hand on a raw socket.
-    private func sendCorruptUDP(_ fd: Int32, from source: String, to destination: String) {
+    private func sendCorruptUDP(_ fd: Int32, from source: String, to destination: String) -> UInt64 {
         var src = in_addr(), dst = in_addr()
         inet_pton(AF_INET, source, &src)
         inet_pton(AF_INET, destination, &dst)
@@ -97,16 +133,20 @@ public final class DemoTraffic: Sendable {
         packet += withUnsafeBytes(of: src.s_addr, Array.init) + withUnsafeBytes(of: dst.s_addr, Array.init)
         packet += [0x9c, 0x40, 0x00, UInt8(DemoLab.closedPort), 0, 16, 0xde, 0xad]  // bad checksum 0xdead
         packet += [UInt8](repeating: 0x21, count: 8)
-        send(fd, packet, to: destination, 0)
+        return send(fd, packet, to: destination, 0)
     }
 
-    private func tcpSYN(to host: String) {
+    /// One SYN to a closed port: the edge answers with a reset, so it is sent once.
+    private func tcpSYN(to host: String) -> UInt64 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         var address = Self.address(host, DemoLab.closedTCPPort)
         _ = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
+        // Closed at once: the SYN has left (EINPROGRESS), and no retransmission follows.
+        let errno = Glibc.errno
         close(fd)
+        return errno == EINPROGRESS ? 1 : 0
     }
 
     private static func address(_ host: String, _ port: UInt16) -> sockaddr_in {

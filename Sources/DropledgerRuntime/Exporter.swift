@@ -68,7 +68,8 @@ public final class Exporter: Sendable {
             ?? configuration.customerNames.map { CustomerNamesFile(fixed: $0, source: "the given names") }
         if let names { logger.info("read the customer names", metadata: ["file": "\(names.path)", "customers": "\(names.names.count)"]) }
         self.names = names
-        let poller = TrafficPoller(traffic: TaggedTraffic(), logger: logger)
+        let netns = configuration.reader.netnsInode
+        let poller = TrafficPoller(traffic: TaggedTraffic(), netns: netns == 0 ? nil : netns, logger: logger)
         self.poller = poller
         let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, ledger: ledger, reasons: reasons,
                                   buildInfo: BuildInfo(version: configuration.version, kernel: ProcFiles.kernelRelease),

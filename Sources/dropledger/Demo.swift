@@ -85,12 +85,25 @@ struct Demo: ParsableCommand {
         let signal = stopSignals.wait(seconds: duration)
         logger.info(signal.map { "stopping on signal \($0)" } ?? "demo time is up")
         traffic.stop()
+        usleep(500_000)  // the last datagrams cross the lab and are counted
+        let tagged = exporter.taggedTraffic()
         exporter.shutdown()
         DemoTagging.untag()
         DemoLab.tearDown()
+        let counts = exporter.dropCounts()
         print("Drops counted in the lab (customer, reason, packets):")
-        for (customer, reason, drops) in exporter.dropCounts() {
+        for (customer, reason, drops) in counts {
             print("  \(customer.padding(8)) \(reason.padding(20)) \(drops)")
+        }
+        if tagging {
+            print("Traffic per customer (sent by the lab's clients, tagged by the tagger, dropped, loss = dropped / tagged):")
+            let sent = traffic.sentPerCustomer
+            for customer in DemoLab.customers {
+                let dropped = counts.filter { $0.customer == String(customer.id) }.reduce(0) { $0 + $1.drops }
+                let taggedPackets = tagged[customer.id]?.packets ?? 0
+                let loss = APIText.percent(taggedPackets == 0 ? nil : Double(dropped) / Double(taggedPackets))
+                print("  \(String(customer.id).padding(8)) \(customer.name.padding(12)) sent \(sent[customer.id] ?? 0) tagged \(taggedPackets) dropped \(dropped) loss \(loss)")
+            }
         }
         print("The lab is removed.")
     }

@@ -113,7 +113,7 @@ struct TaggerEndToEndTests {
         try network.sendUDP(to: "10.214.1.1", port: Self.closedPort, count: 10)
         #expect(try network.xdpPrograms().map(\.name) == ["tag_customer"])
         #expect(try network.taggerCounters()[0] == 10)
-        for name in ["link", "program", "prefixes_v4", "prefixes_v6", "counters", "customer_slots", "traffic"] {
+        for name in ["link", "program", "prefixes_v4", "prefixes_v6", "counters", "customer_slots", "traffic", "attachment"] {
             #expect(FileManager.default.fileExists(atPath: "\(network.pinDirectory)/\(name)"), "\(name)")
         }
     }

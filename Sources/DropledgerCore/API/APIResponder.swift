@@ -201,8 +201,7 @@ public struct APIResponder: Sendable {
     private func lossRatios(drops: RateWindow?, tagged: TaggedTraffic.Customer?, now: Double) -> APIModels.LossRatios {
         func over(_ seconds: Int) -> Double? {
             guard let drops, let tagged else { return nil }
-            let sent = tagged.window.rate(over: seconds, at: now)
-            return sent > 0 ? drops.rate(over: seconds, at: now) / sent : nil
+            return Self.ratio(drops.count(over: seconds, at: now), tagged.window.count(over: seconds, at: now))
         }
         return APIModels.LossRatios(last10s: over(10), last1m: over(60), last5m: over(300))
     }

@@ -22,13 +22,18 @@ public struct RateWindow: Sendable {
 
     /// Drops per second over the `window` seconds (10, 60 or 300) that ended before `now`.
     public func rate(over window: Int, at now: Double) -> Double {
+        Double(count(over: window, at: now)) / Double(window <= 10 ? window : window / 10 * 10)
+    }
+
+    /// Drops in the `window` seconds (10, 60 or 300) that ended before `now`: whole
+    /// seconds for 10 s, whole ten-second buckets beyond.
+    public func count(over window: Int, at now: Double) -> UInt64 {
         let second = Int64(now.rounded(.down))
         if window <= 10 {
-            return Double(Self.sum(seconds, latest: latestSecond, from: second - Int64(window), to: second)) / Double(window)
+            return Self.sum(seconds, latest: latestSecond, from: second - Int64(window), to: second)
         }
         let ten = second.floorDivided(by: 10)
-        let buckets = Int64(window / 10)
-        return Double(Self.sum(tens, latest: latestTen, from: ten - buckets, to: ten)) / Double(buckets * 10)
+        return Self.sum(tens, latest: latestTen, from: ten - Int64(window / 10), to: ten)
     }
 
     private static func add<let n: Int>(_ drops: UInt64, at bucket: Int64, to ring: inout InlineArray<n, UInt32>, latest: inout Int64) {

@@ -94,17 +94,27 @@ public enum Tagger {
 
     /// The traffic tagged per customer on `interface` since it was tagged, and the kernel's
     /// ID of the map counting it: untagging and tagging again starts a new map from zero.
-    public static func traffic(interface: String) throws -> (mapID: UInt32, counts: [UInt64: TrafficCount]) {
+    /// `netns`: the network namespace inode the tagger's interface must be in (nil: any);
+    /// a tagger in another one gives nil.
+    public static func traffic(interface: String, netns: UInt32? = nil) throws -> (mapID: UInt32, counts: [UInt64: TrafficCount])? {
         let pins = TaggerPins(interface: interface)
         var fds: [Int32] = []
         defer { fds.forEach { close($0) } }
-        for name in ["customer_slots", "traffic"] {
+        for name in ["customer_slots", "traffic", "attachment"] {
             let fd = bpf_obj_get(pins.path(name))
             if fd < 0 {
                 throw RuntimeError.libbpf("opening the tagger's \(name) map at \(pins.path(name))", returned: fd,
                                           hint: "Is \(interface) tagged by this version of dropledger? Untag and tag it again")
             }
             fds.append(fd)
+        }
+        if let netns {
+            var key: UInt32 = 0
+            var record = tagger_attachment()
+            let err = bpf_map_lookup_elem(fds[2], &key, &record)
+            if err != 0 { throw RuntimeError.libbpf("reading where the tagger of \(interface) is attached", returned: err) }
+            // The inode as the drop reader compares it (32 bits).
+            guard UInt32(truncatingIfNeeded: record.netns_inode) == netns else { return nil }
         }
         var info = bpf_map_info()
         var length = UInt32(MemoryLayout<bpf_map_info>.size)
@@ -147,6 +157,11 @@ public enum Tagger {
                                configuration: TaggerConfiguration) throws -> Outcome {
         let program = try TaggerProgram(configuration: configuration, reusing: nil)
         do {
+            var key: UInt32 = 0
+            var record = tagger_attachment(netns_inode: UInt64(try ProcFiles.netnsInode("/proc/thread-self/ns/net")),
+                                           ifindex: UInt32(ifindex), reserved: 0)
+            let err = bpf_map_update_elem(try program.mapFD("attachment"), &key, &record, UInt64(BPF_ANY))
+            if err != 0 { throw RuntimeError.libbpf("recording where the tagger is attached", returned: err) }
             _ = try PrefixMaps(program).sync(to: prefixes)
             try pins.create()
             try pins.pin(program.programFD, as: "program")

@@ -7,8 +7,8 @@ import SystemPackage
 struct TaggerPins {
     static let root = BPFFilesystem.root + "/dropledger"
     /// Pin names: the link first to go on untag, so the program stops before its maps vanish.
-    static let names = ["link", "program", "prefixes_v4", "prefixes_v6", "counters", "customer_slots", "traffic"]
-    static let mapNames = ["prefixes_v4", "prefixes_v6", "counters", "customer_slots", "traffic"]
+    static let names = ["link", "program", "prefixes_v4", "prefixes_v6", "counters", "customer_slots", "traffic", "attachment"]
+    static let mapNames = ["prefixes_v4", "prefixes_v6", "counters", "customer_slots", "traffic", "attachment"]
 
     let directory: String
 

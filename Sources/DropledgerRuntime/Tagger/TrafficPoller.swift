@@ -4,12 +4,15 @@ import Logging
 import Synchronization
 
 /// Reads every tagger's per-customer traffic counts in this exporter's view (the pins
-/// under /sys/fs/bpf/dropledger/tag-*: `serve --tag` and `dropledger tag`) into
+/// under /sys/fs/bpf/dropledger/tag-*: `serve --tag` and `dropledger tag`; with
+/// `--filter.netns`, those whose interface is in that namespace) into
 /// `TaggedTraffic`: once at start (the baseline), then shortly after every second
 /// boundary (so a second's traffic lands in that second's bucket, as drops do), and
 /// at every scrape.
 final class TrafficPoller: Sendable {
     let traffic: TaggedTraffic
+    /// `--filter.netns`: only the taggers of interfaces in this namespace (nil: all).
+    private let netns: UInt32?
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let thread = Mutex<pthread_t?>(nil)
@@ -18,8 +21,9 @@ final class TrafficPoller: Sendable {
     /// One poll at a time: observations must arrive in the order they were read.
     private let polling = Mutex<Void>(())
 
-    init(traffic: TaggedTraffic, logger: Logger) {
+    init(traffic: TaggedTraffic, netns: UInt32?, logger: Logger) {
         self.traffic = traffic
+        self.netns = netns
         self.logger = logger
     }
 
@@ -50,8 +54,9 @@ final class TrafficPoller: Sendable {
             var unreadable = Set<String>()
             for interface in Tagger.taggedInterfaces() {
                 do {
-                    let (mapID, perCustomer) = try Tagger.traffic(interface: interface)
-                    counts[TaggedTraffic.Source(interface: interface, mapID: mapID)] = perCustomer
+                    if let (mapID, perCustomer) = try Tagger.traffic(interface: interface, netns: netns) {
+                        counts[TaggedTraffic.Source(interface: interface, mapID: mapID)] = perCustomer
+                    }
                     errors.withLock { $0[interface] = nil }
                 } catch {
                     unreadable.insert(interface)

@@ -1,3 +1,4 @@
+import ChildProcesses
 import Foundation
 
 /// A receiver and a sender namespace for the tagger's end-to-end tests, joined by a
@@ -70,6 +71,35 @@ final class TaggerNetwork {
     /// Sends `count` one-byte UDP datagrams from the sender to `address:port`, each from a new socket.
     func sendUDP(to address: String, port: UInt16, count: Int) throws {
         try exec(sender, ["bash", "-c", "for ((i = 0; i < \(count); i++)); do printf x >/dev/udp/\(address)/\(port); done"])
+    }
+
+    /// A socket on `port` in the receiver that reads every datagram and, when stopped
+    /// (SIGTERM), writes how many it got to `output`: the delivered side, counted apart.
+    func startUDPReceiver(port: UInt16, output: URL) throws -> ChildProcess {
+        let script = """
+            import signal, socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            s.bind(("0.0.0.0", \(port)))
+            n = 0
+            def done(*_):
+                print(n, flush=True)
+                sys.exit(0)
+            signal.signal(signal.SIGTERM, done)
+            print("ready", flush=True)
+            while True:
+                s.recv(64)
+                n += 1
+            """
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let file = try FileHandle(forWritingTo: output)
+        defer { try? file.close() }
+        let receiver = try ChildProcess(["ip", "netns", "exec", self.receiver, "python3", "-c", script], stdout: file.fileDescriptor)
+        let deadline = Date.deadline(10)
+        while (try? String(contentsOf: output, encoding: .utf8))?.contains("ready") != true, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return receiver
     }
 
     /// An nftables input rule in the receiver that drops UDP to `port`.
