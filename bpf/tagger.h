@@ -57,6 +57,7 @@ struct tagger_slot {
  */
 struct tagger_attachment {
 	__u64 netns_inode;
+	__u64 attached_ns;   /* CLOCK_BOOTTIME: counts from before an exporter started are not its own */
 	__u32 ifindex;
 	__u32 reserved;
 };

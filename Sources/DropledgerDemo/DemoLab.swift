@@ -24,9 +24,9 @@ public final class DemoLab: Sendable {
     }
 
     public static let customers = [
-        Customer(id: 101, name: "acme-video", prefix: "198.51.100.0/24", address: "198.51.100.10", weight: 4, served: 40),
+        Customer(id: 101, name: "acme-video", prefix: "198.51.100.0/24", address: "198.51.100.10", weight: 4, served: 16),
         Customer(id: 202, name: "globex-shop", prefix: "203.0.113.0/24", address: "203.0.113.10", weight: 2, served: 4),
-        Customer(id: 303, name: "initech-api", prefix: "192.0.2.0/24", address: "192.0.2.10", weight: 1, served: 60),
+        Customer(id: 303, name: "initech-api", prefix: "192.0.2.0/24", address: "192.0.2.10", weight: 1, served: 24),
     ]
     public static let edge = "dldemo-edge"
     static let wan = "dldemo-wan"
@@ -82,6 +82,13 @@ public final class DemoLab: Sendable {
         for customer in Self.customers {
             try ip("-n", Self.edge, "addr", "add", "\(customer.address)/32", "dev", "lo")
         }
+        // Permanent neighbours: no ARP, so no packet waits (or is dropped) on the way to
+        // the tagger while an address resolves, and every packet sent reaches it.
+        let edgeMAC = try mac(Self.edge, Self.uplink)
+        for (ns, address) in Self.clients {
+            try ip("-n", ns, "neigh", "replace", Self.edgeAddress, "lladdr", edgeMAC, "dev", "eth0", "nud", "permanent")
+            try ip("-n", Self.edge, "neigh", "replace", address, "lladdr", try mac(ns, "eth0"), "dev", Self.uplink, "nud", "permanent")
+        }
         // Checksums must really be checked on the edge for the bad-checksum traffic:
         // veth otherwise marks locally made packets as verified.
         for ns in Self.clients.map(\.0) { try inNamespace(ns, "ethtool", "-K", "eth0", "tx", "off") }
@@ -109,6 +116,10 @@ public final class DemoLab: Sendable {
     }
 
     private func ip(_ arguments: String...) throws { try SystemCommand.run(["ip"] + arguments) }
+
+    private func mac(_ ns: String, _ device: String) throws -> String {
+        try SystemCommand.run(["ip", "netns", "exec", ns, "cat", "/sys/class/net/\(device)/address"]).trimmingSuffix("\n")
+    }
 
     private func inNamespace(_ ns: String, _ arguments: String...) throws {
         try SystemCommand.run(["ip", "netns", "exec", ns] + arguments)

@@ -69,7 +69,7 @@ public final class Exporter: Sendable {
         if let names { logger.info("read the customer names", metadata: ["file": "\(names.path)", "customers": "\(names.names.count)"]) }
         self.names = names
         let netns = configuration.reader.netnsInode
-        let poller = TrafficPoller(traffic: TaggedTraffic(), netns: netns == 0 ? nil : netns, logger: logger)
+        let poller = TrafficPoller(netns: netns == 0 ? nil : netns, logger: logger)
         self.poller = poller
         let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, ledger: ledger, reasons: reasons,
                                   buildInfo: BuildInfo(version: configuration.version, kernel: ProcFiles.kernelRelease),

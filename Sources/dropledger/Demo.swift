@@ -85,8 +85,14 @@ struct Demo: ParsableCommand {
         let signal = stopSignals.wait(seconds: duration)
         logger.info(signal.map { "stopping on signal \($0)" } ?? "demo time is up")
         traffic.stop()
-        usleep(500_000)  // the last datagrams cross the lab and are counted
-        let tagged = exporter.taggedTraffic()
+        // The last datagrams cross the lab: read until the tagger's counts stop changing.
+        var tagged = exporter.taggedTraffic()
+        for _ in 0..<50 {
+            usleep(200_000)
+            let again = exporter.taggedTraffic()
+            if again == tagged { break }
+            tagged = again
+        }
         exporter.shutdown()
         DemoTagging.untag()
         DemoLab.tearDown()

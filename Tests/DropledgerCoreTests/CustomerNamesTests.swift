@@ -14,6 +14,8 @@ struct CustomerNamesTests {
             """, file: "c.txt")
         #expect(names.names == [101: "acme-video", 202: "globex shop", 18446744073709551615: "the last one", 0: "zero"])
         #expect(names[7] == nil)
+        let windows = try CustomerNames.parse("1 one\r\n2 two\r\n", file: "w.txt")
+        #expect(windows.names == [1: "one", 2: "two"], "CRLF lines")
     }
 
     @Test(arguments: [
@@ -21,6 +23,8 @@ struct CustomerNamesTests {
         ("101\n", "c.txt:1: customer 101 has no name; lines are 'ID NAME'"),
         ("101 # only a comment\n", "c.txt:1: customer 101 has no name; lines are 'ID NAME'"),
         ("18446744073709551616 big\n", "c.txt:1: '18446744073709551616' is not a customer ID (a decimal number from 0 to 18446744073709551615); lines are 'ID NAME'"),
+        ("+101 plus\n", "c.txt:1: '+101' is not a customer ID (a decimal number from 0 to 18446744073709551615); lines are 'ID NAME'"),
+        ("7 caf\u{FFFD}\n", "c.txt:1: the name of customer 7 is not valid UTF-8"),
         ("-1 minus\n", "c.txt:1: '-1' is not a customer ID (a decimal number from 0 to 18446744073709551615); lines are 'ID NAME'"),
         ("5 a\n\n5 b\n", "c.txt:3: customer 5 is already named on line 1"),
         ("5 bell\u{7}\n", "c.txt:1: the name of customer 5 holds the control character U+7"),

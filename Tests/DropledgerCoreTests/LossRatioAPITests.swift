@@ -6,7 +6,7 @@ import Testing
 struct LossRatioAPITests {
     static func responder() -> (DropLedger, TaggedTraffic, APIResponder) {
         let ledger = DropLedger()
-        let traffic = TaggedTraffic()
+        let traffic = TaggedTraffic(startedAt: 0)
         let responder = APIResponder(ledger: ledger, reasons: ReasonTable(enums: []), traffic: traffic,
                                      functionName: { _ in nil }, deviceName: { _ in (nil, nil) },
                                      customerName: { $0 == 1 ? "one" : nil })
@@ -32,7 +32,7 @@ struct LossRatioAPITests {
     @Test func lossIsDropsOverTaggedAndNullWithoutTraffic() {
         let (ledger, traffic, responder) = Self.responder()
         traffic.observe([:], at: 1000)
-        traffic.observe([TaggedTraffic.Source(interface: "eth0", mapID: 1): [1: TrafficCount(packets: 400, bytes: 40000)]], at: 1000.5)
+        traffic.observe([TaggedTraffic.Source(interface: "eth0", mapID: 1, attachedAt: 1): [1: TrafficCount(packets: 400, bytes: 40000)]], at: 1000.5)
         Self.drop(ledger, 1, 100, at: 1000.7)
         Self.drop(ledger, 2, 5, at: 1000.7)  // never tagged
 

@@ -7,42 +7,55 @@ import Testing
 /// and as `/metrics` serves it.
 struct TaggedTrafficTests {
     typealias Source = TaggedTraffic.Source
-    static let eth0 = Source(interface: "eth0", mapID: 10)
+    /// The exporter starts at 1000 (boot-clock nanoseconds); eth0's tagger was attached later.
+    static let started: UInt64 = 1000
+    static let eth0 = Source(interface: "eth0", mapID: 10, attachedAt: 2000)
 
     static func counts(_ pairs: [UInt64: UInt64]) -> [UInt64: TrafficCount] {
         pairs.mapValues { TrafficCount(packets: $0, bytes: $0 * 100) }
     }
 
     @Test func whatATaggerCountedBeforeTheStartIsTheBaseline() {
-        let traffic = TaggedTraffic()
-        traffic.observe([Self.eth0: Self.counts([1: 500, 2: 7])], at: 100)
+        let traffic = TaggedTraffic(startedAt: Self.started)
+        let early = Source(interface: "eth9", mapID: 9, attachedAt: 500)
+        traffic.observe([early: Self.counts([1: 500, 2: 7])], at: 100)
         #expect(traffic.totals().isEmpty, "counted before the exporter started")
-        traffic.observe([Self.eth0: Self.counts([1: 530, 2: 7, 3: 4])], at: 101)
+        traffic.observe([early: Self.counts([1: 530, 2: 7, 3: 4])], at: 101)
         #expect(traffic.totals() == Self.counts([1: 30, 3: 4]))
     }
 
+    /// Unreadable at first: its baseline is still what it had when first seen.
+    @Test func anEarlyTaggerFirstSeenLateStillStartsFromItsBaseline() {
+        let traffic = TaggedTraffic(startedAt: Self.started)
+        let early = Source(interface: "eth9", mapID: 9, attachedAt: 500)
+        traffic.observe([:], unreadable: ["eth9"], at: 100)
+        traffic.observe([early: Self.counts([1: 500])], at: 101)
+        traffic.observe([early: Self.counts([1: 510])], at: 102)
+        #expect(traffic.totals() == Self.counts([1: 10]))
+    }
+
     @Test func aTaggerAttachedLaterCountsFromItsStart() {
-        let traffic = TaggedTraffic()
+        let traffic = TaggedTraffic(startedAt: Self.started)
         traffic.observe([:], at: 100)
-        let eth1 = Source(interface: "eth1", mapID: 11)
+        let eth1 = Source(interface: "eth1", mapID: 11, attachedAt: 3000)
         traffic.observe([eth1: Self.counts([1: 40])], at: 101)
         traffic.observe([eth1: Self.counts([1: 45])], at: 102)
         #expect(traffic.totals() == Self.counts([1: 45]))
     }
 
     @Test func untaggingKeepsTheCountsAndRetaggingStartsAgainFromZero() {
-        let traffic = TaggedTraffic()
+        let traffic = TaggedTraffic(startedAt: Self.started)
         traffic.observe([:], at: 100)
         traffic.observe([Self.eth0: Self.counts([1: 40])], at: 101)
         traffic.observe([:], at: 102)  // untagged: its pins are gone
         #expect(traffic.totals() == Self.counts([1: 40]))
-        let again = Source(interface: "eth0", mapID: 12)  // tagged again: a new map
+        let again = Source(interface: "eth0", mapID: 12, attachedAt: 4000)  // tagged again: a new map
         traffic.observe([again: Self.counts([1: 5])], at: 103)
         #expect(traffic.totals() == Self.counts([1: 45]))
     }
 
     @Test func anUnreadableTaggerIsNotCountedTwice() {
-        let traffic = TaggedTraffic()
+        let traffic = TaggedTraffic(startedAt: Self.started)
         traffic.observe([:], at: 100)
         traffic.observe([Self.eth0: Self.counts([1: 40])], at: 101)
         traffic.observe([:], unreadable: ["eth0"], at: 102)
@@ -51,7 +64,7 @@ struct TaggedTrafficTests {
     }
 
     @Test func windowsHoldTheTrafficOfTheirSeconds() {
-        let traffic = TaggedTraffic()
+        let traffic = TaggedTraffic(startedAt: Self.started)
         traffic.observe([:], at: 1000)
         traffic.observe([Self.eth0: Self.counts([1: 50])], at: 1000.5)
         traffic.observe([Self.eth0: Self.counts([1: 80])], at: 1001.5)
@@ -67,7 +80,7 @@ struct TaggedTrafficTests {
         // Steps: (customer 0-7, packets 0-50, named set as a bit mask).
         let step = zip(Gen.int(in: 0...7), Gen.int(in: 0...50), Gen.int(in: 0...255))
         await propertyCheck(count: 300, input: step.array(of: 1...60)) { steps in
-            let traffic = TaggedTraffic()
+            let traffic = TaggedTraffic(startedAt: Self.started)
             traffic.observe([:], at: 0)
             var cumulative: [UInt64: UInt64] = [:]
             var served: [String: UInt64] = [:]
@@ -75,12 +88,14 @@ struct TaggedTrafficTests {
                 cumulative[UInt64(customer), default: 0] += UInt64(packets)
                 traffic.observe([Self.eth0: Self.counts(cumulative)], at: Double(i + 1))
                 let named = Set((0..<8).filter { mask & (1 << $0) != 0 }.map(UInt64.init))
-                let now = Dictionary(uniqueKeysWithValues: traffic.exposition(named: named).map { ($0.customer.label, $0.count.packets) })
+                let exposed = traffic.exposition(named: named, limit: 3)
+                #expect(exposed.named.isSuperset(of: named) && exposed.named.count <= max(3, named.count))
+                let now = Dictionary(uniqueKeysWithValues: exposed.series.map { ($0.customer.label, $0.count.packets) })
                 for (label, before) in served {
                     if let value = now[label] { #expect(value >= before, "\(label) went from \(before) to \(value)") }
                 }
                 if let other = served["other"] { #expect(now["other"] != nil, "other vanished after \(other)") }
-                for label in now.keys where label != "other" { #expect(named.contains(UInt64(label)!), "\(label) is not named") }
+                for label in now.keys where label != "other" { #expect(exposed.named.contains(UInt64(label)!), "\(label) is not named") }
                 #expect(now.values.reduce(0, +) == cumulative.values.reduce(0, +), "every packet in exactly one series")
                 served = now
             }

@@ -21,7 +21,7 @@ public struct APIResponder: Sendable {
     let customerName: CustomerName
 
     /// `traffic`: what the taggers tagged, for loss ratios; `customerName`: `--customers FILE`.
-    public init(ledger: DropLedger, reasons: ReasonTable, traffic: TaggedTraffic = TaggedTraffic(),
+    public init(ledger: DropLedger, reasons: ReasonTable, traffic: TaggedTraffic = TaggedTraffic(startedAt: 0),
                 functionName: @escaping FunctionName, deviceName: @escaping DeviceName,
                 customerName: @escaping CustomerName = { _ in nil }) {
         self.ledger = ledger
@@ -114,8 +114,9 @@ public struct APIResponder: Sendable {
     }
 
     func customer(_ customer: DropCustomer, now: Double) throws(APIError) -> APIModels.CustomerDetail {
-        let (record, totals) = ledger.withActivity { activity, totals in
-            (activity.customers[customer], totals.counters.filter { $0.key.customer == customer })
+        let (record, totals, folded) = ledger.withActivity { activity, totals in
+            (activity.customers[customer], totals.counters.filter { $0.key.customer == customer },
+             totals.customersSummedIntoOther > 0)
         }
         let tagged: TaggedTraffic.Customer?
         if case .id(let id) = customer { tagged = traffic.customer(id) } else { tagged = nil }
@@ -125,14 +126,15 @@ public struct APIResponder: Sendable {
             guard !totals.isEmpty || tagged != nil else { throw .notFound("customer \(customer.label) has no drops") }
             let byReason = Dictionary(totals.map { ($0.key.reason, $0.value) }, uniquingKeysWith: +)
             let total = totals.reduce(DropCount()) { $0 + $1.value }
-            // Tagged but never dropped: a loss of 0 over every window with traffic.
-            let window = RateWindow()
+            // Tagged and never dropped: a loss of 0. Unless memory was bounded by summing
+            // customers into `other`: then its drops may be there, and its loss is unknown.
+            let neverDropped = totals.isEmpty && !folded
             return APIModels.CustomerDetail(customer: customer.label, name: name(customer), drops: total.drops, bytes: total.bytes,
                                             tagged_packets: taggedTotal.packets, tagged_bytes: taggedTotal.bytes,
-                                            loss_ratio: Self.ratio(total.drops, taggedTotal.packets),
-                                            loss_ratios: lossRatios(drops: totals.isEmpty ? window : nil, tagged: tagged, now: now),
+                                            loss_ratio: totals.isEmpty && folded ? nil : Self.ratio(total.drops, taggedTotal.packets),
+                                            loss_ratios: lossRatios(drops: neverDropped ? RateWindow() : nil, tagged: tagged, now: now),
                                             first_seen: nil, last_seen: nil, rates: nil, reasons: reasonCounts(byReason),
-                                            devices: [], functions: [], evicted: !totals.isEmpty)
+                                            devices: [], functions: [], evicted: !neverDropped)
         }
         var functions: [String: DropCount] = [:]
         for (location, count) in record.locations {

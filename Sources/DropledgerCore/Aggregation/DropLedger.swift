@@ -26,6 +26,8 @@ public final class DropLedger: Sendable {
     private let maintenanceDue = Atomic<Bool>(false)
     /// Which customers `/metrics` names; one scrape at a time updates it.
     private let namedCustomers: Mutex<NamedCustomers>
+    /// How many customers `/metrics` names at most (`--max-customers`).
+    public let exposedCustomers: Int
 
     /// `trackedCustomers`: how many customers keep API detail (see `ActivityTracker`).
     /// `seriesLimit`: beyond this many (customer, reason) series, `maintain()` sums the
@@ -36,6 +38,7 @@ public final class DropLedger: Sendable {
         state = Mutex(State(activity: ActivityTracker(capacity: trackedCustomers)))
         self.seriesLimit = seriesLimit
         namedCustomers = Mutex(NamedCustomers(limit: exposedCustomers))
+        self.exposedCustomers = exposedCustomers
     }
 
     /// Adds `tally`, seen at `time` (Unix seconds), and empties it, if the lock is free

@@ -28,7 +28,8 @@ public struct CustomerNames: Sendable, Equatable {
     public static func parse(_ text: String, file: String) throws(ParseError) -> CustomerNames {
         var names: [UInt64: String] = [:]
         var lines: [UInt64: Int] = [:]
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // isNewline: "\r\n" is one Character, so a file edited on Windows splits too.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let number = index + 1
             func fail(_ problem: String) -> ParseError { ParseError(file: file, line: number, problem: problem) }
             var line = Substring(raw)
@@ -37,13 +38,15 @@ public struct CustomerNames: Sendable, Equatable {
             if line.isEmpty { continue }
             let idText = line.prefix { !$0.isWhitespace }
             let name = String(line.dropFirst(idText.count).trimmingWhitespace())
-            guard let id = UInt64(idText), idText.allSatisfy(\.isASCII) else {
+            guard idText.allSatisfy({ ("0"..."9").contains($0) }), let id = UInt64(idText) else {
                 throw fail("'\(idText)' is not a customer ID (a decimal number from 0 to \(UInt64.max)); lines are 'ID NAME'")
             }
             guard !name.isEmpty else { throw fail("customer \(id) has no name; lines are 'ID NAME'") }
             guard name.count <= maxNameLength else {
                 throw fail("the name of customer \(id) is \(name.count) characters long; at most \(maxNameLength)")
             }
+            // What reading the file made of bytes that are not UTF-8.
+            if name.contains("\u{FFFD}") { throw fail("the name of customer \(id) is not valid UTF-8") }
             if let bad = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
                 throw fail("the name of customer \(id) holds the control character U+\(String(bad.value, radix: 16, uppercase: true))")
             }

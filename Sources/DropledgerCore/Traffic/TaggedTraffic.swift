@@ -5,20 +5,22 @@ import Synchronization
 ///
 /// The taggers' kernel counts are cumulative per attachment (an interface's `traffic`
 /// map, named by its kernel map ID). Each observation adds what every attachment
-/// counted since the previous one. An attachment the first observation finds was
-/// tagging before the exporter started: what it counted until then is its baseline,
-/// not added (the drops of that time were not counted either). One that appears later
-/// was attached since, so all its counts are added. One that disappears (untagged)
-/// keeps what it added.
+/// counted since the previous one. For an attachment made before the exporter
+/// started, what it had counted when first seen is its baseline, not added (the drops
+/// of that time were not counted either); one made since counts in full. One that
+/// disappears (untagged) keeps what it added.
 public final class TaggedTraffic: Sendable {
-    /// A tagger's counting map: the interface, and the map's kernel ID.
+    /// A tagger's counting map: the interface, the map's kernel ID, and when the
+    /// tagger was attached (CLOCK_BOOTTIME nanoseconds).
     public struct Source: Hashable, Sendable {
         public var interface: String
         public var mapID: UInt32
+        public var attachedAt: UInt64
 
-        public init(interface: String, mapID: UInt32) {
+        public init(interface: String, mapID: UInt32, attachedAt: UInt64) {
             self.interface = interface
             self.mapID = mapID
+            self.attachedAt = attachedAt
         }
     }
 
@@ -29,26 +31,28 @@ public final class TaggedTraffic: Sendable {
     }
 
     private struct State {
-        var observed = false
         var lastSeen: [Source: [UInt64: TrafficCount]] = [:]
         var customers: [UInt64: Customer] = [:]
         var exposition = TaggedTrafficExposition()
     }
 
     private let state = Mutex(State())
+    /// When the exporter started (CLOCK_BOOTTIME nanoseconds).
+    private let startedAt: UInt64
 
-    public init() {}
+    public init(startedAt: UInt64) {
+        self.startedAt = startedAt
+    }
 
     /// Adds what `counts` (every source in view now, cumulative) holds beyond the last
     /// observation, as traffic of `time` (Unix seconds). Sources of `unreadable`
     /// interfaces (a failed read) keep their last counts, so none is added twice.
     public func observe(_ counts: [Source: [UInt64: TrafficCount]], unreadable: Set<String> = [], at time: Double) {
         state.withLock { state in
-            let first = !state.observed
-            state.observed = true
             for (source, perCustomer) in counts {
-                let before = state.lastSeen[source] ?? [:]
-                if !first {
+                let seen = state.lastSeen[source]
+                let before = seen ?? [:]
+                if seen != nil || source.attachedAt >= startedAt {
                     for (customer, now) in perCustomer {
                         let was = before[customer] ?? TrafficCount()
                         // The kernel's counts only grow; a smaller one would be another map's.
@@ -77,12 +81,21 @@ public final class TaggedTraffic: Sendable {
         state.withLock { $0.customers.mapValues(\.total) }
     }
 
-    /// What `/metrics` serves: `named` customers (those `dropledger_drops_total` names)
-    /// by ID, the rest summed into `other`; monotonic (see `TaggedTrafficExposition`).
-    public func exposition(named: Set<UInt64>) -> [(customer: DropCustomer, count: TrafficCount)] {
+    /// What `/metrics` serves, and the customers it names by ID: every customer
+    /// `dropledger_drops_total` names (`named`), so that `drops / tagged` joins, and while
+    /// fewer than `limit` are named, those with the most tagged packets among the others
+    /// (customers that lose nothing); the rest summed into `other`. Monotonic (see
+    /// `TaggedTrafficExposition`).
+    public func exposition(named: Set<UInt64>, limit: Int) -> (series: [(customer: DropCustomer, count: TrafficCount)], named: Set<UInt64>) {
         state.withLock { state in
             let totals = state.customers.mapValues(\.total)
-            return state.exposition.series(for: totals, named: named)
+            var chosen = named
+            if chosen.count < limit {
+                let others = totals.filter { !named.contains($0.key) }
+                    .sorted { ($0.value.packets, $1.key) > ($1.value.packets, $0.key) }
+                chosen.formUnion(others.prefix(limit - chosen.count).map(\.key))
+            }
+            return (state.exposition.series(for: totals, named: chosen), chosen)
         }
     }
 }

@@ -1,7 +1,6 @@
-/// The tagged-traffic series `/metrics` serves, with the same customers named as in
-/// `dropledger_drops_total` (so `drops / tagged` joins per customer) and the others
-/// summed into `customer="other"`, without any served series going down while the
-/// named set changes (as `NamedCustomers` does for drops):
+/// The tagged-traffic series `/metrics` serves: the customers in the named set by ID,
+/// the others summed into `customer="other"`, without any served series going down
+/// while the named set changes (as `NamedCustomers` does for drops):
 ///
 /// * a customer promoted from `other` leaves in `other` what `other` served of it at
 ///   the last scrape (its offset); its own series counts the rest;

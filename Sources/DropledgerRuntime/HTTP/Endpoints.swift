@@ -44,7 +44,7 @@ final class Endpoints: Sendable {
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let method = request.method
         if APIRequest.isAPIPath(request.path) {
-            if request.path.hasPrefix("/api/v1/customers") { traffic.poll() }
+            if request.path.hasPrefix("/api/v1/customers") { traffic.poll(maxAge: 0.2) }
             let answer = api.respond(method: method, path: request.path, query: request.queryItems,
                                      accept: request.header("Accept"), now: WallClock.now())
             var response = HTTPResponse(status: answer.status, contentType: answer.contentType, body: answer.body)
@@ -117,9 +117,10 @@ final class Endpoints: Sendable {
             logger.warning("process metrics unavailable: \(error)")
         }
         let (snapshot, summed, named) = ledger.expositionNaming()
-        traffic.poll()
-        families += TaggedTrafficMetrics.families(traffic.traffic.exposition(named: named),
-                                                  names: names?.names ?? CustomerNames(), named: named)
+        traffic.poll(maxAge: 0.2)
+        let traffic = traffic.traffic.exposition(named: named, limit: ledger.exposedCustomers)
+        families += TaggedTrafficMetrics.families(traffic.series, names: names?.names ?? CustomerNames(),
+                                                  named: named.union(traffic.named))
         families.append(MetricFamily(
             name: "dropledger_exposition_folded_customers",
             help: "Customers summed into customer=\"other\" in this exposition, beyond --max-customers.",

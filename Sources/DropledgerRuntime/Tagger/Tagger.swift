@@ -26,6 +26,8 @@ public enum Tagger {
                            pinsOutliveProcess: Bool = true, logger: Logger) throws -> Outcome {
         let ifindex = try Self.ifindex(interface)
         try BPFFilesystem.ensureMounted(pinsOutliveProcess: pinsOutliveProcess, logger: logger)
+        let lock = try TaggerLock(interface: interface)
+        defer { withExtendedLifetime(lock) {} }
         let pins = TaggerPins(interface: interface)
         let attached = try XDPAttachment.query(ifindex: ifindex, interface: interface)
 
@@ -64,6 +66,8 @@ public enum Tagger {
         guard BPFFilesystem.contains(BPFFilesystem.root) else { return false }
         let pins = TaggerPins(interface: interface)
         guard pins.exists else { return false }
+        let lock = try TaggerLock(interface: interface)
+        defer { withExtendedLifetime(lock) {} }
         if let link = try PinnedLink.open(pins) {
             // Detach even if another process still holds the link open.
             let err = bpf_link_detach(link.fd)
@@ -95,8 +99,9 @@ public enum Tagger {
     /// The traffic tagged per customer on `interface` since it was tagged, and the kernel's
     /// ID of the map counting it: untagging and tagging again starts a new map from zero.
     /// `netns`: the network namespace inode the tagger's interface must be in (nil: any);
-    /// a tagger in another one gives nil.
-    public static func traffic(interface: String, netns: UInt32? = nil) throws -> (mapID: UInt32, counts: [UInt64: TrafficCount])? {
+    /// a tagger in another one gives nil. `attachedAt`: CLOCK_BOOTTIME nanoseconds.
+    public static func traffic(interface: String, netns: UInt32? = nil)
+        throws -> (mapID: UInt32, attachedAt: UInt64, counts: [UInt64: TrafficCount])? {
         let pins = TaggerPins(interface: interface)
         var fds: [Int32] = []
         defer { fds.forEach { close($0) } }
@@ -108,19 +113,17 @@ public enum Tagger {
             }
             fds.append(fd)
         }
-        if let netns {
-            var key: UInt32 = 0
-            var record = tagger_attachment()
-            let err = bpf_map_lookup_elem(fds[2], &key, &record)
-            if err != 0 { throw RuntimeError.libbpf("reading where the tagger of \(interface) is attached", returned: err) }
-            // The inode as the drop reader compares it (32 bits).
-            guard UInt32(truncatingIfNeeded: record.netns_inode) == netns else { return nil }
-        }
+        var key: UInt32 = 0
+        var record = tagger_attachment()
+        let lookup = bpf_map_lookup_elem(fds[2], &key, &record)
+        if lookup != 0 { throw RuntimeError.libbpf("reading where the tagger of \(interface) is attached", returned: lookup) }
+        // The inode as the drop reader compares it (32 bits).
+        if let netns, UInt32(truncatingIfNeeded: record.netns_inode) != netns { return nil }
         var info = bpf_map_info()
         var length = UInt32(MemoryLayout<bpf_map_info>.size)
         let err = bpf_obj_get_info_by_fd(fds[1], &info, &length)
         if err != 0 { throw RuntimeError.libbpf("identifying the tagger's traffic map of \(interface)", returned: err) }
-        return (info.id, try TaggerTraffic.read(slotsFD: fds[0], trafficFD: fds[1]))
+        return (info.id, record.attached_ns, try TaggerTraffic.read(slotsFD: fds[0], trafficFD: fds[1]))
     }
 
     /// Interfaces dropledger has tagged on this host (from the pins), in name order.
@@ -159,7 +162,7 @@ public enum Tagger {
         do {
             var key: UInt32 = 0
             var record = tagger_attachment(netns_inode: UInt64(try ProcFiles.netnsInode("/proc/thread-self/ns/net")),
-                                           ifindex: UInt32(ifindex), reserved: 0)
+                                           attached_ns: BootClock.nanoseconds(), ifindex: UInt32(ifindex), reserved: 0)
             let err = bpf_map_update_elem(try program.mapFD("attachment"), &key, &record, UInt64(BPF_ANY))
             if err != 0 { throw RuntimeError.libbpf("recording where the tagger is attached", returned: err) }
             _ = try PrefixMaps(program).sync(to: prefixes)

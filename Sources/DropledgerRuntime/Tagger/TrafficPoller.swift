@@ -18,11 +18,12 @@ final class TrafficPoller: Sendable {
     private let thread = Mutex<pthread_t?>(nil)
     /// The last error reading each interface, so each is logged once.
     private let errors = Mutex<[String: String]>([:])
-    /// One poll at a time: observations must arrive in the order they were read.
-    private let polling = Mutex<Void>(())
+    /// One poll at a time (observations must arrive in the order they were read), and
+    /// when the last one ran (Unix seconds).
+    private let polling = Mutex<Double>(0)
 
-    init(traffic: TaggedTraffic, netns: UInt32?, logger: Logger) {
-        self.traffic = traffic
+    init(netns: UInt32?, logger: Logger) {
+        traffic = TaggedTraffic(startedAt: BootClock.nanoseconds())
         self.netns = netns
         self.logger = logger
     }
@@ -48,14 +49,18 @@ final class TrafficPoller: Sendable {
         if let handle = thread.withLock({ $0.take() }) { pthread_join(handle, nil) }
     }
 
-    func poll() {
-        polling.withLock { _ in
+    /// Reads the taggers, unless a poll ran less than `maxAge` seconds ago (scrapes and
+    /// API requests may come often; a read covers every slot on every CPU).
+    func poll(maxAge: Double = 0) {
+        polling.withLock { last in
+            let now = WallClock.now()
+            if maxAge > 0, now - last < maxAge { return }
             var counts: [TaggedTraffic.Source: [UInt64: TrafficCount]] = [:]
             var unreadable = Set<String>()
             for interface in Tagger.taggedInterfaces() {
                 do {
-                    if let (mapID, perCustomer) = try Tagger.traffic(interface: interface, netns: netns) {
-                        counts[TaggedTraffic.Source(interface: interface, mapID: mapID)] = perCustomer
+                    if let (mapID, attachedAt, perCustomer) = try Tagger.traffic(interface: interface, netns: netns) {
+                        counts[TaggedTraffic.Source(interface: interface, mapID: mapID, attachedAt: attachedAt)] = perCustomer
                     }
                     errors.withLock { $0[interface] = nil }
                 } catch {
@@ -67,8 +72,10 @@ final class TrafficPoller: Sendable {
                     }
                 }
             }
-            // The second the traffic was counted in: the poll runs just after it ended.
-            traffic.observe(counts, unreadable: unreadable, at: WallClock.now() - 0.5)
+            // Traffic counted since the last poll, stamped in the middle of that interval: the
+            // background poll runs just after a second ends, so its traffic lands in that second.
+            traffic.observe(counts, unreadable: unreadable, at: last == 0 ? now : (last + now) / 2)
+            last = now
         }
     }
 }
