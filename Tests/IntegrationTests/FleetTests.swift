@@ -11,11 +11,12 @@ import Testing
 @Suite(.serialized, .needsTagger, .enabled(if: Privilege.kernelTestsEnabled, "needs root (set DROPLEDGER_SKIP_ROOT_TESTS=1 to skip)"))
 struct FleetTests {
     static let openPort: UInt16 = 4000, closedPort: UInt16 = 9
-    static let hosts = 3, rounds = 40
+    static let hosts = 3
 
-    /// Per round and host: 101 sends 30 (15 to a closed port: loses half), 202 sends 10,
-    /// all delivered (loses nothing), 303 sends 1 to a closed port (loses all, but too
-    /// little traffic to alert), and 4 datagrams to an untagged address (customer none).
+    /// Per round (at most 2 a second) and host: 101 sends 30 (15 to a closed port: loses
+    /// half), 202 sends 10, all delivered (loses nothing), 303 sends 1 to a closed port
+    /// (loses all, but at most 6 packets/s over the fleet: under the alert's 10), and 4
+    /// datagrams to an untagged address (customer none).
     static let perRound = (lossy: 15, delivered: 15, clean: 10, small: 1, untagged: 4)
 
     @Test func prometheusSumsTheFleetExactlyAndTheLossAlertFiresForTheLossyCustomerOnly() throws {
@@ -48,46 +49,98 @@ struct FleetTests {
                                               ruleFiles: [DeployFiles.path("deploy/prometheus/recording-rules.yml"), alerts.path])
         defer { prometheus.stop() }
 
-        // Every host's sender, in parallel: `rounds` rounds of fixed counts, half a second apart.
-        let p = Self.perRound
-        let round = [
-            "for ((i = 0; i < \(p.lossy); i++)); do printf x >/dev/udp/10.214.1.1/\(Self.closedPort); done",
-            "for ((i = 0; i < \(p.delivered); i++)); do printf x >/dev/udp/10.214.1.1/\(Self.openPort); done",
-            "for ((i = 0; i < \(p.clean); i++)); do printf x >/dev/udp/10.214.2.1/\(Self.openPort); done",
-            "for ((i = 0; i < \(p.small); i++)); do printf x >/dev/udp/10.214.3.1/\(Self.closedPort); done",
-            "for ((i = 0; i < \(p.untagged); i++)); do printf x >/dev/udp/10.214.0.1/\(Self.closedPort); done",
-        ].joined(separator: "; ")
-        let senders = try networks.map { network in
-            try ChildProcess(["ip", "netns", "exec", network.sender, "bash", "-c",
-                              "for ((r = 0; r < \(Self.rounds); r++)); do \(round); sleep 0.5; done"])
-        }
-        for sender in senders { #expect(sender.waitUntilExit() == .exited(0)) }
-
-        // Each host counted exactly its own traffic.
-        let r = UInt64(Self.rounds)
-        let tagged: [String: UInt64] = ["101": r * UInt64(p.lossy + p.delivered), "202": r * UInt64(p.clean), "303": r * UInt64(p.small)]
-        let drops: [String: UInt64] = ["101/NO_SOCKET": r * UInt64(p.lossy), "303/NO_SOCKET": r * UInt64(p.small),
-                                       "none/NO_SOCKET": r * UInt64(p.untagged)]
-        for (host, exporter) in exporters.enumerated() {
-            #expect(try exporter.settledSeries(expected: drops) == drops, "host \(host)")
-            #expect(try exporter.taggedPackets() == tagged, "host \(host)")
-        }
-
-        // Prometheus sees the sum of the hosts, once every target has been scraped since.
-        let hosts = Double(Self.hosts)
         func fleet(_ expression: String) throws -> [String: Double] {
             Dictionary(try prometheus.vector(expression).map { ($0.labels["customer"] ?? "", $0.value) }, uniquingKeysWith: +)
         }
-        let expectedTagged = tagged.mapValues { Double($0) * hosts }
+
+        // Every host sends, in rounds half a second apart, until stopped; then it
+        // says how many datagrams it sent where (the exact totals to expect).
+        let p = Self.perRound
+        let counts = try networks.map { _ in
+            FileManager.default.temporaryDirectory.appendingPathComponent("dl-fleet-sent-\(UUID().uuidString)")
+        }
+        defer { counts.forEach { try? FileManager.default.removeItem(at: $0) } }
+        let senders = try zip(networks, counts).map { network, output in
+            try Self.startSender(network, output: output, round: [
+                ("10.214.1.1", Self.closedPort, p.lossy), ("10.214.1.1", Self.openPort, p.delivered),
+                ("10.214.2.1", Self.openPort, p.clean), ("10.214.3.1", Self.closedPort, p.small),
+                ("10.214.0.1", Self.closedPort, p.untagged),
+            ])
+        }
+        defer { senders.forEach { $0.terminate() } }
+
+        // While the traffic runs: the alert fires for 101 and for no one else...
+        let alertDeadline = Date.deadline(90)
+        var firing: [String] = []
+        repeat {
+            firing = try prometheus.vector(#"ALERTS{alertname="DropledgerCustomerLossRatioHigh",alertstate="firing"}"#)
+                .compactMap { $0.labels["customer"] }
+            if !firing.isEmpty { break }
+            Thread.sleep(forTimeInterval: 1)
+        } while Date() < alertDeadline
+        #expect(firing == ["101"])
+        let pendingOrFiring = try prometheus.vector(#"ALERTS{alertname="DropledgerCustomerLossRatioHigh"}"#).compactMap { $0.labels["customer"] }
+        #expect(Set(pendingOrFiring) == ["101"], "202 loses nothing, 303 sends too little: \(pendingOrFiring)")
+        let active = lookup(try prometheus.api("/api/v1/alerts"), "alerts") as? [[String: Any]] ?? []
+        let summaries = active.compactMap { lookup($0, "annotations.summary") as? String }.joined(separator: "\n")
+        #expect(summaries.contains("acme-video"), "the alert names the customer: \(summaries)")
+
+        // ... the loss ratios are near the shares sent (ratios of rates: rate() starts each
+        // series at its first scrape, which may fall inside a round) ...
+        let loss = try fleet("customer:dropledger_loss:ratio_rate5m")
+        #expect(abs((loss["101"] ?? 0) - 0.5) < 0.1, "\(loss)")
+        #expect(loss["202"] == 0, "202 has traffic and no drops: \(loss)")
+        #expect((loss["303"] ?? 0) > 0.5, "\(loss)")
+        let jobLoss = try prometheus.vector("job:dropledger_loss:ratio_rate5m").first?.value ?? -1
+        let fleetShare = Double(p.lossy + p.small) / Double(p.lossy + p.delivered + p.clean + p.small)
+        #expect(abs(jobLoss - fleetShare) < 0.1 * fleetShare, "\(jobLoss) vs \(fleetShare)")
+
+        // ... and every dashboard query has data from the fleet.
+        for query in try Dashboards.queries(customer: "101") {
+            #expect(try Self.hasData(prometheus, query), "\(query.file) panel \(query.panel) has no data: \(query.expression)")
+        }
+
+        // Stopped: each host counted exactly its own traffic...
+        var sent: [[String: UInt64]] = []
+        for (sender, output) in zip(senders, counts) {
+            sender.terminate()
+            _ = sender.waitUntilExit()
+            sent.append(try Self.sentCounts(output))
+        }
+        func target(_ address: String, _ port: UInt16) -> String { "\(address):\(port)" }
+        var fleetTagged: [String: UInt64] = [:], fleetDrops: [String: UInt64] = [:]
+        for (host, exporter) in exporters.enumerated() {
+            let s = sent[host]
+            func n(_ address: String, _ port: UInt16) -> UInt64 { s[target(address, port)] ?? 0 }
+            let tagged: [String: UInt64] = [
+                "101": n("10.214.1.1", Self.closedPort) + n("10.214.1.1", Self.openPort),
+                "202": n("10.214.2.1", Self.openPort), "303": n("10.214.3.1", Self.closedPort),
+            ]
+            let drops: [String: UInt64] = ["101/NO_SOCKET": n("10.214.1.1", Self.closedPort),
+                                           "303/NO_SOCKET": n("10.214.3.1", Self.closedPort),
+                                           "none/NO_SOCKET": n("10.214.0.1", Self.closedPort)]
+            #expect(tagged.values.allSatisfy { $0 > 0 } && drops.values.allSatisfy { $0 > 0 }, "host \(host) sent \(s)")
+            #expect(try exporter.settledSeries(expected: drops) == drops, "host \(host)")
+            var seen = try exporter.taggedPackets()
+            let deadline = Date.deadline(10)
+            while seen != tagged, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.3)
+                seen = try exporter.taggedPackets()
+            }
+            #expect(seen == tagged, "host \(host)")
+            fleetTagged.merge(tagged, uniquingKeysWith: +)
+            fleetDrops.merge(drops.map { (String($0.key.split(separator: "/")[0]), $0.value) }, uniquingKeysWith: +)
+        }
+
+        // ... and Prometheus sees the sum of the hosts, once every target has been scraped since.
+        let expectedTagged = fleetTagged.mapValues(Double.init)
         let deadline = Date.deadline(30)
         while Date() < deadline, try fleet("sum by (customer) (dropledger_tagged_packets_total)") != expectedTagged {
             Thread.sleep(forTimeInterval: 0.5)
         }
         #expect(try fleet("sum by (customer) (dropledger_tagged_packets_total)") == expectedTagged)
-        #expect(try fleet(#"sum by (customer) (dropledger_drops_total{reason="NO_SOCKET"})"#)
-                == ["101": Double(drops["101/NO_SOCKET"]!) * hosts, "303": Double(drops["303/NO_SOCKET"]!) * hosts,
-                    "none": Double(drops["none/NO_SOCKET"]!) * hosts])
-        #expect(try prometheus.vector("count(up == 1)").first?.value == hosts)
+        #expect(try fleet(#"sum by (customer) (dropledger_drops_total{reason="NO_SOCKET"})"#) == fleetDrops.mapValues(Double.init))
+        #expect(try prometheus.vector("count(up == 1)").first?.value == Double(Self.hosts))
 
         // The fleet recording rules are the sums of what each host contributes: each host's
         // rate at the very evaluation that recorded the rule (a scrape landing in between can
@@ -109,38 +162,45 @@ struct FleetTests {
             #expect(Self.equal(recorded, summed), "\(rule): \(recorded) vs the hosts' \(summed)")
             #expect(Set(recorded.keys).isSuperset(of: ["101", "303"]), "\(rule): \(recorded)")
         }
-        // Ratios of rates: rate() starts each series at its first scrape, which may fall
-        // inside a round, so these are near the sent shares, not equal to them.
-        let loss = try fleet("customer:dropledger_loss:ratio_rate5m")
-        #expect(abs((loss["101"] ?? 0) - 0.5) < 0.1, "\(loss)")
-        #expect(loss["202"] == 0, "202 has traffic and no drops: \(loss)")
-        #expect((loss["303"] ?? 0) > 0.5, "\(loss)")
-        let jobLoss = try prometheus.vector("job:dropledger_loss:ratio_rate5m").first?.value ?? -1
-        let fleetDrops = Double(p.lossy + p.small), fleetTagged = Double(p.lossy + p.delivered + p.clean + p.small)
-        #expect(abs(jobLoss - fleetDrops / fleetTagged) < 0.1 * fleetDrops / fleetTagged, "\(jobLoss)")
-
-        // Every dashboard query has data from the fleet.
-        for query in try Dashboards.queries(customer: "101") {
-            #expect(try Self.hasData(prometheus, query), "\(query.file) panel \(query.panel) has no data: \(query.expression)")
-        }
-
-        // The alert: firing for 101, for no one else.
-        let alertDeadline = Date.deadline(60)
-        var firing: [String] = []
-        repeat {
-            firing = try prometheus.vector(#"ALERTS{alertname="DropledgerCustomerLossRatioHigh",alertstate="firing"}"#)
-                .compactMap { $0.labels["customer"] }
-            if !firing.isEmpty { break }
-            Thread.sleep(forTimeInterval: 1)
-        } while Date() < alertDeadline
-        #expect(firing == ["101"])
-        let pendingOrFiring = try prometheus.vector(#"ALERTS{alertname="DropledgerCustomerLossRatioHigh"}"#).compactMap { $0.labels["customer"] }
-        #expect(Set(pendingOrFiring) == ["101"], "202 loses nothing, 303 sends too little: \(pendingOrFiring)")
-        let summary = lookup(try prometheus.api("/api/v1/alerts"), "alerts") as? [[String: Any]] ?? []
-        let text = summary.compactMap { lookup($0, "annotations.summary") as? String }.joined(separator: "\n")
-        #expect(text.contains("acme-video"), "the alert names the customer: \(text)")
 
         for exporter in exporters { #expect(exporter.stop() == 0, "\(exporter.log())") }
+    }
+
+    /// A sender in the host's sender namespace: rounds of `round` (address, port, count)
+    /// half a second apart, until SIGTERM ends the round it is in; then it writes
+    /// `address:port count` per target to `output`.
+    static func startSender(_ network: TaggerNetwork, output: URL, round: [(String, UInt16, Int)]) throws -> ChildProcess {
+        let targets = round.map { "(\"\($0.0)\", \($0.1), \($0.2))" }.joined(separator: ", ")
+        let script = """
+            import signal, socket, time
+            targets = [\(targets)]
+            sent = {}
+            stop = False
+            def done(*_):
+                global stop
+                stop = True
+            signal.signal(signal.SIGTERM, done)
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            while not stop:
+                for address, port, count in targets:
+                    for _ in range(count):
+                        s.sendto(b"x", (address, port))
+                        sent[(address, port)] = sent.get((address, port), 0) + 1
+                time.sleep(0.5)
+            with open("\(output.path)", "w") as f:
+                for (address, port), n in sorted(sent.items()):
+                    f.write(f"{address}:{port} {n}\\n")
+            """
+        return try ChildProcess(["ip", "netns", "exec", network.sender, "python3", "-c", script])
+    }
+
+    static func sentCounts(_ output: URL) throws -> [String: UInt64] {
+        var counts: [String: UInt64] = [:]
+        for line in try String(contentsOf: output, encoding: .utf8).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let n = UInt64(parts[1]) { counts[String(parts[0])] = n }
+        }
+        return counts
     }
 
     /// The rules text with `for:` of `alert` set to `duration`.

@@ -32,7 +32,7 @@ if grep -q 'skipped: "the host kernel refuses' /tmp/tests.log; then
 fi
 if [[ $rc != 0 ]]; then
 	echo "== the failed tests' whole output =="
-	grep -v -E '^(✔|➜|◇|↳ )' /tmp/tests.log | head -n 400
+	grep -v -E '^(✔|➜|◇)' /tmp/tests.log | head -n 400
 fi
 echo "DL-SWIFT-TESTS exit $rc"
 exit $rc
