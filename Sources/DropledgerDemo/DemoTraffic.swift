@@ -21,34 +21,14 @@ public final class DemoTraffic: Sendable {
     public func start() throws {
         // The slow reader: sockets with the smallest receive buffer, never read.
         let readers = try spawn(inNamespace: DemoLab.edge) { [self] in
-            let sockets = DemoLab.customers.map { customer in
-                let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-                var size: Int32 = 1
-                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-                var address = Self.address(customer.address, DemoLab.slowReaderPort)
-                _ = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-                return fd
-            }
+            let sockets = DemoLab.customers.map { Self.boundUDP($0.address, DemoLab.slowReaderPort, receiveBuffer: 1) }
             while running.load(ordering: .relaxed) { usleep(100_000) }
             sockets.forEach { close($0) }
         }
         // The served port: a reader that drains everything, so that traffic is delivered.
         let served = try spawn(inNamespace: DemoLab.edge) { [self] in
-            let sockets = DemoLab.customers.map { customer in
-                let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-                var size: Int32 = 4 << 20
-                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-                var address = Self.address(customer.address, DemoLab.servedPort)
-                _ = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-                return fd
+            let sockets = DemoLab.customers.map {
+                Self.boundUDP($0.address, DemoLab.servedPort, receiveBuffer: 4 << 20, flags: Int32(SOCK_NONBLOCK.rawValue))
             }
             var buffer = [UInt8](repeating: 0, count: 2048)
             while running.load(ordering: .relaxed) {
@@ -147,6 +127,18 @@ public final class DemoTraffic: Sendable {
         let errno = Glibc.errno
         close(fd)
         return errno == EINPROGRESS ? 1 : 0
+    }
+
+    /// A UDP socket bound to `host:port` with `receiveBuffer` bytes of receive buffer.
+    private static func boundUDP(_ host: String, _ port: UInt16, receiveBuffer: Int32, flags: Int32 = 0) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | flags, 0)
+        var size = receiveBuffer
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var address = Self.address(host, port)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return fd
     }
 
     private static func address(_ host: String, _ port: UInt16) -> sockaddr_in {

@@ -209,26 +209,12 @@ struct APITests {
         let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath])
         try network.inject(metadata: Self.area(31337), count: 2000, port: Self.closed)
         _ = try exporter.settledSeries(expected: ["31337/NO_SOCKET": 2000])
-        let session = "dltop\(getpid())"
-        // The tmux server must not inherit our pipes, or reading them never ends.
-        try Command.run(["bash", "-c", "tmux new-session -d -s \(session) -x 120 -y 20 " +
-                         "'\(Binaries.dropledger) top --interval 0.3 --url http://127.0.0.1:\(exporter.port); echo TOP-EXITED $?; sleep 30' " +
-                         ">/dev/null 2>&1 </dev/null"])
-        defer { _ = try? Command.capture(["tmux", "kill-session", "-t", session]) }
-        var screen = ""
-        for _ in 0..<30 {
-            Thread.sleep(forTimeInterval: 0.2)
-            screen = try Command.run(["tmux", "capture-pane", "-p", "-t", session])
-            if screen.contains("31337") { break }
-        }
+        let pane = try TmuxPane("\(Binaries.dropledger) top --interval 0.3 --url http://127.0.0.1:\(exporter.port); echo TOP-EXITED $?; sleep 30")
+        var screen = try pane.screen { $0.contains("31337") }
         #expect(screen.contains("dropledger top"), "\(screen)")
         #expect(screen.contains("CUSTOMER") && screen.contains("31337") && screen.contains("NO_SOCKET 2000"), "\(screen)")
-        try Command.run(["tmux", "send-keys", "-t", session, "q"])
-        for _ in 0..<25 {
-            Thread.sleep(forTimeInterval: 0.2)
-            screen = try Command.run(["tmux", "capture-pane", "-p", "-t", session])
-            if screen.contains("TOP-EXITED") { break }
-        }
+        try pane.send(keys: "q")
+        screen = try pane.screen(tries: 25) { $0.contains("TOP-EXITED") }
         #expect(screen.contains("TOP-EXITED 0"), "q quits and restores the screen: \(screen)")
         #expect(!screen.contains("CUSTOMER"), "the alternate screen is gone: \(screen)")
     }

@@ -43,6 +43,24 @@ enum Dashboards {
     }
 }
 
+extension PrometheusServer {
+    /// Non-empty data for a panel's query, retried for a few seconds (a scrape or
+    /// evaluation may be in flight).
+    func hasData(_ query: Dashboards.Query) throws -> Bool {
+        let until = Date.deadline(10)
+        repeat {
+            if query.instant {
+                let (type, result) = try self.query(query.expression)
+                if type == "scalar" || type == "string" || !((result as? [Any]) ?? []).isEmpty { return true }
+            } else if !(try queryRange(query.expression, seconds: 20)).isEmpty {
+                return true
+            }
+            Thread.sleep(forTimeInterval: 1)
+        } while Date() < until
+        return false
+    }
+}
+
 @Suite struct DashboardFileTests {
     @Test(arguments: Dashboards.files)
     func importsCleanly(file: String) throws {
@@ -123,20 +141,7 @@ struct DashboardPrometheusTests {
         }
         Thread.sleep(forTimeInterval: 8)
 
-        /// Non-empty data, retried for a few seconds (a scrape or evaluation may be in flight).
-        func hasData(_ query: Dashboards.Query) throws -> Bool {
-            let until = Date.deadline(10)
-            repeat {
-                if query.instant {
-                    let (type, result) = try prometheus.query(query.expression)
-                    if type == "scalar" || type == "string" || !((result as? [Any]) ?? []).isEmpty { return true }
-                } else if !(try prometheus.queryRange(query.expression, seconds: 20)).isEmpty {
-                    return true
-                }
-                Thread.sleep(forTimeInterval: 1)
-            } while Date() < until
-            return false
-        }
+        func hasData(_ query: Dashboards.Query) throws -> Bool { try prometheus.hasData(query) }
 
         let queries = try Dashboards.queries(customer: "101")
         #expect(queries.count >= 25)

@@ -97,7 +97,7 @@ struct FleetTests {
 
         // ... and every dashboard query has data from the fleet.
         for query in try Dashboards.queries(customer: "101") {
-            #expect(try Self.hasData(prometheus, query), "\(query.file) panel \(query.panel) has no data: \(query.expression)")
+            #expect(try prometheus.hasData(query), "\(query.file) panel \(query.panel) has no data: \(query.expression)")
         }
 
         // Stopped: each host counted exactly its own traffic...
@@ -224,19 +224,5 @@ struct FleetTests {
 
     static func equal(_ a: [String: Double], _ b: [String: Double]) -> Bool {
         Set(a.keys) == Set(b.keys) && a.allSatisfy { abs($0.value - b[$0.key]!) <= 1e-9 * max(1, abs($0.value)) }
-    }
-
-    static func hasData(_ prometheus: PrometheusServer, _ query: Dashboards.Query) throws -> Bool {
-        let until = Date.deadline(10)
-        repeat {
-            if query.instant {
-                let (type, result) = try prometheus.query(query.expression)
-                if type == "scalar" || type == "string" || !((result as? [Any]) ?? []).isEmpty { return true }
-            } else if !(try prometheus.queryRange(query.expression, seconds: 20)).isEmpty {
-                return true
-            }
-            Thread.sleep(forTimeInterval: 1)
-        } while Date() < until
-        return false
     }
 }

@@ -137,17 +137,8 @@ struct LossRatioTests {
 
     /// `dropledger top --sort SORT` in a tmux pane, once it shows customers.
     func topScreen(_ exporter: ExporterProcess, sort: String) throws -> String {
-        let session = "dlloss\(getpid())"
-        try Command.run(["bash", "-c", "tmux new-session -d -s \(session) -x 160 -y 20 " +
-                         "'\(Binaries.dropledger) top --sort \(sort) --interval 0.3 --url http://127.0.0.1:\(exporter.port); sleep 30' " +
-                         ">/dev/null 2>&1 </dev/null"])
-        defer { _ = try? Command.capture(["tmux", "kill-session", "-t", session]) }
-        var screen = ""
-        for _ in 0..<40 {
-            Thread.sleep(forTimeInterval: 0.2)
-            screen = try Command.run(["tmux", "capture-pane", "-p", "-t", session])
-            if screen.contains("101 ") && screen.contains("202 ") { break }
-        }
-        return screen
+        let pane = try TmuxPane("\(Binaries.dropledger) top --sort \(sort) --interval 0.3 --url http://127.0.0.1:\(exporter.port); sleep 30",
+                                columns: 160)
+        return try pane.screen(tries: 40) { $0.contains("101 ") && $0.contains("202 ") }
     }
 }
