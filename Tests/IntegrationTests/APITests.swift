@@ -100,7 +100,7 @@ struct APITests {
         let table = try exporter.get("/api/v1/customers?format=text")
         #expect(table.headers["content-type"] == "text/plain; charset=utf-8")
         let lines = table.body.split(separator: "\n")
-        #expect(lines.dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).prefix(4) == ["CUSTOMER", "DROPS", "BYTES", "RATE/S"])
+        #expect(lines.dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).prefix(4) == ["CUSTOMER", "NAME", "DROPS", "BYTES"])
         #expect(lines.contains { $0.hasPrefix("4242 ") && $0.contains("  3500  ") })
         let detailText = try exporter.get("/api/v1/customers/4242", headers: ["Accept": "text/plain"])
         #expect(detailText.body.hasPrefix("customer 4242: 3500 drops, \(3000 * 26 + 500 * 46) bytes\n"))

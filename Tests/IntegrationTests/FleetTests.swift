@@ -46,7 +46,8 @@ struct FleetTests {
         let shortened = try Self.shorteningFor(of: "DropledgerCustomerLossRatioHigh", in: alertText, to: "15s")
         try shortened.write(to: alerts, atomically: true, encoding: .utf8)
         let prometheus = try PrometheusServer(targets: exporters.map { "127.0.0.1:\($0.port)" },
-                                              ruleFiles: [DeployFiles.path("deploy/prometheus/recording-rules.yml"), alerts.path])
+                                              ruleFiles: [DeployFiles.path("deploy/prometheus/recording-rules.yml"), alerts.path],
+                                              scrapeInterval: "2s")
         defer { prometheus.stop() }
 
         func fleet(_ expression: String) throws -> [String: Double] {
@@ -133,13 +134,16 @@ struct FleetTests {
         }
 
         // ... and Prometheus sees the sum of the hosts, once every target has been scraped since.
-        let expectedTagged = fleetTagged.mapValues(Double.init)
+        let expectedTagged = fleetTagged.mapValues { Double($0) }
         let deadline = Date.deadline(30)
         while Date() < deadline, try fleet("sum by (customer) (dropledger_tagged_packets_total)") != expectedTagged {
             Thread.sleep(forTimeInterval: 0.5)
         }
-        #expect(try fleet("sum by (customer) (dropledger_tagged_packets_total)") == expectedTagged)
-        #expect(try fleet(#"sum by (customer) (dropledger_drops_total{reason="NO_SOCKET"})"#) == fleetDrops.mapValues(Double.init))
+        let raw = try prometheus.vector("dropledger_tagged_packets_total or up or scrape_duration_seconds")
+            .map { "\($0.labels["__name__"] ?? "") \($0.labels["instance"] ?? "") \($0.labels["customer"] ?? "") \($0.value)" }
+        #expect(try fleet("sum by (customer) (dropledger_tagged_packets_total)") == expectedTagged, "per host: \(raw)")
+        let fleetNoSocket = try fleet(#"sum by (customer) (dropledger_drops_total{reason="NO_SOCKET"})"#)
+        #expect(fleetNoSocket == fleetDrops.mapValues { Double($0) }, "\(fleetNoSocket) vs \(fleetDrops)")
         #expect(try prometheus.vector("count(up == 1)").first?.value == Double(Self.hosts))
 
         // The fleet recording rules are the sums of what each host contributes: each host's

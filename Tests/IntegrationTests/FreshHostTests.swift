@@ -31,7 +31,7 @@ struct FreshHostTests {
         #expect(result.stdout.contains("before: sysfs\n"), "the namespace was not fresh: \(result.stdout)")
         #expect(result.stderr.contains("mounted a BPF filesystem at /sys/fs/bpf"), "\(result.stderr)")
         #expect(result.stdout.contains("after: bpf_fs\n"))
-        #expect(result.stdout.contains("pins: counters link prefixes_v4 prefixes_v6 program"), "\(result.stdout)")
+        #expect(result.stdout.contains("pins: attachment counters customer_slots link prefixes_v4 prefixes_v6 program traffic"), "\(result.stdout)")
         #expect(result.stdout.contains("xdp: name tag_customer\n"), "\(result.stdout)")
         // (Newer kernels show maps.debug and progs.debug in every BPF filesystem.)
         #expect(result.stdout.contains("left: ") && !result.stdout.contains("left: dropledger") && !result.stdout.contains(" dropledger "),
