@@ -67,6 +67,11 @@ public struct IPPrefix: Hashable, Sendable {
         self.length = length
     }
 
+    /// The `length`-bit prefix holding `address` (4 or 16 bytes): its host bits cleared.
+    init(containing address: [UInt8], length: Int) {
+        self.init(family: address.count == 4 ? .ipv4 : .ipv6, address: Self.masked(address, length: length), length: length)
+    }
+
     /// `address` with every bit past `length` cleared.
     static func masked(_ address: [UInt8], length: Int) -> [UInt8] {
         address.enumerated().map { index, byte in
