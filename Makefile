@@ -92,21 +92,43 @@ test: deps build
 	$(MAKE) --no-print-directory test-kernels
 	$(MAKE) --no-print-directory test-guest-suites
 
-# libFuzzer on the Swift metadata decoder (Tests/Fuzz), for a bounded time; the corpus
-# persists under .build so later runs start from what earlier ones found.
+# libFuzzer on the Swift decoders (Tests/Fuzz): the metadata TLV and the packet headers,
+# FUZZ_SECONDS in all, half each. Each corpus persists under .build so later runs start
+# from what earlier ones found.
 FUZZ_OUT := .build/fuzz
 FUZZ_SECONDS ?= 45
-FUZZ_SOURCES := Tests/Fuzz/MetadataFuzz.swift $(wildcard Sources/DropledgerCore/Metadata/*.swift)
+METADATA_FUZZ_SOURCES := Tests/Fuzz/MetadataFuzz.swift $(wildcard Sources/DropledgerCore/Metadata/*.swift)
+# The header decoder and the Core files it uses: IP address text, prefixes, Nullable.
+HEADERS_FUZZ_SOURCES := Tests/Fuzz/HeadersFuzz.swift $(wildcard Sources/DropledgerCore/Samples/*.swift) \
+	Sources/DropledgerCore/Tagging/IPAddressParser.swift Sources/DropledgerCore/Tagging/IPPrefix.swift \
+	Sources/DropledgerCore/API/APIModels.swift
 
-$(FUZZ_OUT)/metadata-fuzz: $(FUZZ_SOURCES) bpf/dropledger.h
-	mkdir -p $(FUZZ_OUT)/corpus $(FUZZ_OUT)/artifacts
-	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name MetadataFuzz -I Sources/CDropledgerABI/include $(FUZZ_SOURCES) \
+# $(call fuzz-build,ModuleName): swiftc straight against the prerequisites' Swift files.
+define fuzz-build
+	mkdir -p $(@D)
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name $(1) -I Sources/CDropledgerABI/include $(filter %.swift,$^) \
 		-o $@ 2> >(grep -v "Cannot export local symbol '__asan_" >&2)
+endef
 
-fuzz: $(FUZZ_OUT)/metadata-fuzz
-	$(FUZZ_OUT)/metadata-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=301 -print_final_stats=1 \
-		-artifact_prefix=$(FUZZ_OUT)/artifacts/ $(FUZZ_OUT)/corpus 2>&1 | tail -20; \
+$(FUZZ_OUT)/metadata-fuzz: $(METADATA_FUZZ_SOURCES) bpf/dropledger.h
+	$(call fuzz-build,MetadataFuzz)
+
+$(FUZZ_OUT)/headers-fuzz: $(HEADERS_FUZZ_SOURCES)
+	$(call fuzz-build,HeadersFuzz)
+
+# $(call fuzz-run,name,max_len[,more flags]): a target for half of FUZZ_SECONDS; fails when it finds a crash.
+define fuzz-run
+	mkdir -p $(FUZZ_OUT)/$(1)-corpus $(FUZZ_OUT)/artifacts
+	$(FUZZ_OUT)/$(1)-fuzz -max_total_time=$$(( ($(FUZZ_SECONDS) + 1) / 2 )) -max_len=$(2) $(3) -print_final_stats=1 \
+		-artifact_prefix=$(FUZZ_OUT)/artifacts/$(1)- $(FUZZ_OUT)/$(1)-corpus 2>&1 | tail -20; \
 		exit $${PIPESTATUS[0]}
+endef
+
+# Metadata areas are at most 252 bytes (+1 control byte, +48 to try longer ones); the
+# kernel copies at most 128 bytes of headers (+1 link byte, +128 to try longer ones).
+fuzz: $(FUZZ_OUT)/metadata-fuzz $(FUZZ_OUT)/headers-fuzz
+	$(call fuzz-run,metadata,301)
+	$(call fuzz-run,headers,257,-dict=Tests/Fuzz/headers.dict)
 
 test-kernels: deps build
 	sed '2i export DL_BIN_DIR=$(CURDIR)/.build/release' Tests/kernels/pipeline-scenario.sh > .build/pipeline-scenario.sh
