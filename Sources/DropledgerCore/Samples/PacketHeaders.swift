@@ -28,9 +28,10 @@ public struct PacketHeaders: Sendable, Equatable, Codable {
     public var summary: String
     /// The bytes after `headerLength`, as lowercase hex ("" when there are none).
     public var undecoded: String
-    /// Why decoding stopped before the end of a transport (or ARP) header: "truncated in
-    /// the TCP header (20 bytes needed, 6 left)", "EtherType 0x88cc not decoded", a
-    /// non-first fragment. nil when it got there.
+    /// Why decoding ended before a transport (or ARP) header, or what is wrong with the one
+    /// decoded: "truncated in the TCP header (20 bytes needed, 6 left)", "EtherType 0x88cc
+    /// not decoded", a non-first fragment, "UDP length 4, less than its 8-byte header".
+    /// nil when decoding got through.
     @Nullable public var stopped: String?
 
     enum CodingKeys: String, CodingKey {
