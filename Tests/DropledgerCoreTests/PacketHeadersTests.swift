@@ -176,6 +176,14 @@ enum Frames {
         #expect(H.decode([], link: .rawIP).stopped == "no bytes: the IP header is missing")
     }
 
+    @Test func ipVersionMustMatchTheEtherType() {
+        let v6InV4 = H.decode(Frames.ethernetIPv4 + Frames.ipv6(payloadLength: 0, nextHeader: 59), link: .ethernet)
+        #expect(v6InV4.ip == nil && v6InV4.headerLength == 14 && v6InV4.stopped == "IP version 6 in an IPv4 header")
+        #expect(v6InV4.summary == "ipv4 (header not decoded)")
+        let v4InV6 = H.decode(Frames.ethernetIPv6 + Frames.ipv4UDP + [UInt8](repeating: 0, count: 12), link: .ethernet)
+        #expect(v4InV6.ip == nil && v4InV6.headerLength == 14 && v4InV6.stopped == "IP version 4 in an IPv6 header")
+    }
+
     @Test func nonFirstFragmentHasNoTransportHeader() {
         let decoded = H.decode(Frames.ipv4NonFirstFragment, link: .ethernet)
         #expect(decoded.ip?.fragmentOffset == 1480 && decoded.ip?.moreFragments == false)

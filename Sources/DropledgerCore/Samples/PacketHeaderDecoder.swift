@@ -111,13 +111,20 @@ private struct PacketHeaderDecoder {
 
     // MARK: Network layer
 
+    /// The fixed part of an IP header, not taken yet; nil, with `stopped` saying why, when
+    /// it is cut short or of another version.
+    mutating func peekIP(version: UInt8, fixedLength: Int) -> HeaderBytes? {
+        guard let fixed = peek(fixedLength, "IPv\(version) header") else { return nil }
+        guard fixed.u8(0) >> 4 == version else {
+            stopped = "IP version \(fixed.u8(0) >> 4) in an IPv\(version) header"
+            return nil
+        }
+        return fixed
+    }
+
     mutating func decodeIPv4() {
         let start = reader.offset
-        guard let fixed = peek(20, "IPv4 header") else { return }
-        guard fixed.u8(0) >> 4 == 4 else {
-            stopped = "IP version \(fixed.u8(0) >> 4) in an IPv4 header"
-            return
-        }
+        guard let fixed = peekIP(version: 4, fixedLength: 20) else { return }
         let headerLength = Int(fixed.u8(0) & 0x0f) * 4
         guard headerLength >= 20 else {
             stopped = "IPv4 header length \(headerLength) bytes, less than 20"
@@ -147,11 +154,7 @@ private struct PacketHeaderDecoder {
 
     mutating func decodeIPv6() {
         let start = reader.offset
-        guard let header = peek(40, "IPv6 header") else { return }
-        guard header.u8(0) >> 4 == 6 else {
-            stopped = "IP version \(header.u8(0) >> 4) in an IPv6 header"
-            return
-        }
+        guard let header = peekIP(version: 6, fixedLength: 40) else { return }
         _ = reader.take(40)
         let payloadLength = Int(header.u16(4))
         var decoded = PacketHeaders.IP(version: 6, source: IPAddressParser.ipv6Text(header.slice(8, 16)),
