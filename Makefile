@@ -56,7 +56,7 @@ $(BPF_OUT) $(SKEL_DIR):
 	mkdir -p $@
 
 # Test-only programs loaded by the tests themselves (tc), not embedded.
-BPF_TEST_PROGRAMS := move_head
+BPF_TEST_PROGRAMS := move_head tc_drop
 
 bpf: $(BPF_PROGRAMS:%=$(SKEL_DIR)/%.skel.h) $(BPF_TEST_PROGRAMS:%=$(BPF_OUT)/%.bpf.o)
 

@@ -12,6 +12,7 @@
 #include "dropledger.h"
 #include "metadata_read.h"
 #include "event_ring.h"
+#include "sampler.h"
 
 /* Load-time configuration, set by user space before load. */
 const volatile __u8 customer_tlv_type = 1;
@@ -81,6 +82,7 @@ static __always_inline int record_drop(struct sk_buff *skb, void *location, enum
 	status = direct ? classify_direct(skb, &customer_tlv_type, &customer)
 			: classify_copy(skb, &customer_tlv_type, &customer);
 	segments = direct ? segments_direct(skb) : segments_copy(skb);
+	sample_drop(skb, customer, (__u64)location, reason, status, segments);
 	if (enqueue(customer, (__u64)location, reason, ifindex, netns, len, status, segments))
 		return 0;
 

@@ -61,4 +61,35 @@ struct dl_count {
 	__u64 bytes;
 };
 
+/*
+ * A sampled drop (bpf/sampler.h), written into the `samples` BPF ring buffer: the
+ * event's fields, when it happened, and the first bytes of its packet.
+ */
+#define DL_SAMPLE_BYTES 128
+
+enum dl_sample_link {
+	DL_SAMPLE_LINK_NONE = 0,      /* neither a MAC nor a network header: no bytes */
+	DL_SAMPLE_LINK_ETHERNET = 1,  /* bytes from the MAC header */
+	DL_SAMPLE_LINK_RAW_IP = 2,    /* bytes from the network header (the MAC header is gone) */
+};
+
+struct dl_sample {
+	__u64 time_ns;     /* CLOCK_BOOTTIME */
+	__u64 customer;    /* valid when status == DL_STATUS_CUSTOMER */
+	__u64 location;
+	__u32 reason;
+	__u32 ifindex;
+	__u32 netns;
+	__u32 len;         /* skb->len */
+	__u32 wire_len;    /* the packet's length from where `bytes` start */
+	__u16 segments;
+	__u16 captured;    /* bytes of `bytes` copied (<= DL_SAMPLE_BYTES) */
+	__u16 vlan_tci;    /* a VLAN tag the kernel took out of the frame (accelerated), when vlan_proto != 0 */
+	__u16 vlan_proto;  /* its TPID, network byte order; 0 when there is none */
+	__u8 status;       /* enum dl_status */
+	__u8 link;         /* enum dl_sample_link */
+	__u8 pad[10];     /* the header is 64 bytes */
+	__u8 bytes[DL_SAMPLE_BYTES];
+};
+
 #endif

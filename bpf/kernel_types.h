@@ -40,7 +40,16 @@ struct sk_buff {
 				    * in front of it (left over, and meaningless, on other skbs) */
 	__u8 tc_at_ingress:1;      /* the skb passed a TC ingress hook (CONFIG_NET_XGRESS or _CLS_ACT) */
 	unsigned int end;          /* an offset from head: NET_SKBUFF_DATA_USES_OFFSET on 64-bit */
+	unsigned int tail;         /* where the linear data ends, an offset from head as `end` */
 	unsigned char *head;
+	unsigned char *data;
+	__u16 vlan_tci;            /* an accelerated (taken out of the frame) VLAN tag ... */
+	__u16 vlan_proto;          /* ... and its TPID (big-endian); both 0 without one from 6.2 on */
+};
+
+/* Up to 6.1 a flag said whether vlan_tci held a tag (6.2 dropped it: clearing the tag zeroes both). */
+struct sk_buff___vlan_present {
+	__u8 vlan_present:1;
 };
 
 struct skb_shared_info {

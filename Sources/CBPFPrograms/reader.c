@@ -18,7 +18,11 @@ struct dropledger_bpf *dl_reader_open(const struct dl_reader_config *config)
 	skel->rodata->ring_shift = config->ring_shift;
 	skel->rodata->wakeup_events = config->wakeup_events;
 	skel->rodata->urgent_events = config->urgent_events;
-	err = bpf_map__set_max_entries(skel->maps.events, config->cpu_count << config->ring_shift);
+	skel->rodata->sample_interval_ns = config->sample_interval_ns;
+	skel->rodata->sample_key_interval_ns = config->sample_key_interval_ns;
+	err = bpf_map__set_max_entries(skel->maps.samples, config->samples_ring_bytes);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.events, config->cpu_count << config->ring_shift);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.cursors, config->cpu_count);
 	if (!err)
@@ -84,6 +88,8 @@ int dl_reader_read_config(int rodata_fd, struct dl_reader_config *config)
 		config->ring_shift = rodata->ring_shift;
 		config->wakeup_events = rodata->wakeup_events;
 		config->urgent_events = rodata->urgent_events;
+		config->sample_interval_ns = rodata->sample_interval_ns;
+		config->sample_key_interval_ns = rodata->sample_key_interval_ns;
 	}
 	free(rodata);
 	return err;

@@ -25,6 +25,10 @@ public final class Exporter: Sendable {
         public var customersFile: String?
         /// Names given directly instead (the demo's), when there is no file.
         public var customerNames: CustomerNames?
+        /// Samples kept per customer (`--samples.keep`); the rate is `reader.samplesPerSecond`.
+        public var samplesKept: Int = 32
+        /// Keep the bytes after the headers too (`--samples.payload`).
+        public var samplesPayload = false
 
         public init(listenAddress: ListenAddress, telemetryPath: String, reader: DropReaderConfiguration, version: String,
                     trackedCustomers: Int = 100_000, maxCustomers: Int = 10_000, http: HTTPSettings = HTTPSettings(),
@@ -52,6 +56,7 @@ public final class Exporter: Sendable {
     private let reasons: ReasonTable
     private let poller: TrafficPoller
     private let names: CustomerNamesFile?
+    private let samples: SampleConsumer?
     private let logger: Logger
 
     public var port: UInt16 { server.port }
@@ -71,16 +76,23 @@ public final class Exporter: Sendable {
         let netns = configuration.reader.netnsInode
         let poller = TrafficPoller(netns: netns == 0 ? nil : netns, logger: logger)
         self.poller = poller
+        let store = configuration.reader.samplesPerSecond == 0 ? nil : SampleStore(keep: configuration.samplesKept)
         let endpoints = Endpoints(telemetryPath: configuration.telemetryPath, ledger: ledger, reasons: reasons,
                                   buildInfo: BuildInfo(version: configuration.version, kernel: ProcFiles.kernelRelease),
-                                  traffic: poller, names: names, logger: logger)
+                                  traffic: poller, names: names, samples: store, logger: logger)
         // The state directory's lock and then the port, before anything is loaded into the kernel.
         let state = try configuration.stateDirectory.map {
             try StateDirectory.claim($0, version: configuration.version, logger: logger)
         }
         server = try HTTPServer(listen: configuration.listenAddress, limits: configuration.http.limits,
                                 webConfigFile: configuration.http.webConfigFile, logger: logger) { endpoints.handle($0) }
-        reader = try KernelDropReader(configuration: configuration.reader, state: state)
+        let reader = try KernelDropReader(configuration: configuration.reader, state: state)
+        self.reader = reader
+        samples = try store.map { store in
+            let samples = SampleConsumer(reader: reader, store: store, payload: configuration.samplesPayload)
+            try samples.start(logger: logger)
+            return samples
+        }
         if let state = reader.state {
             if reader.resumed {
                 logger.info("resuming from the state pinned in \(state.path): draining what the kernel counted meanwhile",
@@ -113,6 +125,7 @@ public final class Exporter: Sendable {
             "consumer_threads": "\(consumer.runningThreads.count)",
             "metadata_reads": "\(reader.resumed ? "as pinned" : reader.directReads ? "direct (bpf_rdonly_cast)" : "bpf_probe_read_kernel")",
             "consumer_priority": "\(configuration.consumerPriority)",
+            "samples_per_second_per_cpu": "\(configuration.reader.samplesPerSecond)",
         ])
     }
 
@@ -161,6 +174,7 @@ public final class Exporter: Sendable {
         endpoints.markNotReady()
         poller.stop()
         consumer.stop()
+        samples?.stop()
         server.stop()
     }
 }

@@ -31,11 +31,11 @@ struct Inject: ParsableCommand {
     @Option(help: "TLV type of the --customer entry.")
     var customerType: UInt8 = 1
 
-    @Option(help: "Destination IPv4 address (the device's own, for local delivery).")
-    var dst: String
+    @Option(help: "Destination IPv4 address (the device's own, for local delivery); not with --frame.")
+    var dst: String?
 
-    @Option(help: "Source IPv4 address.")
-    var src: String
+    @Option(help: "Source IPv4 address; not with --frame.")
+    var src: String?
 
     @Option(help: "Destination UDP port.")
     var dport: UInt16 = 9
@@ -61,12 +61,12 @@ struct Inject: ParsableCommand {
     @Option(help: "With --vxlan: the inner frame's destination MAC (the VXLAN device's), aa:bb:cc:dd:ee:ff.")
     var innerMAC: String?
 
+    @Option(help: "Instead of the UDP frame: this frame, from its Ethernet header, as hex (the destination MAC is used as given).")
+    var frame: String?
+
     func run() throws {
         let ifindex = if_nametoindex(interface)
         guard ifindex != 0 else { throw ValidationError("no device \(interface) in this network namespace") }
-        guard let dstAddress = IPv4(dst), let srcAddress = IPv4(src) else {
-            throw ValidationError("--dst and --src must be IPv4 addresses")
-        }
         var area: [UInt8] = []
         var batch: [[UInt8]]? = nil
         if let areas {
@@ -82,6 +82,26 @@ struct Inject: ParsableCommand {
         guard (1...256).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 256, got \(batchSize)") }
         let deviceMAC = try DeviceAddress.mac(of: interface)
         let frame: [UInt8]
+        if let given = self.frame {
+            guard vxlan == nil, dst == nil, src == nil else { throw ValidationError("--frame excludes --vxlan, --dst and --src") }
+            guard let bytes = Hex.decode(given), bytes.count >= 14 else {
+                throw ValidationError("--frame must be a frame of at least 14 bytes in hex, got \(given.prefix(40))")
+            }
+            frame = bytes
+        } else {
+            guard let dstAddress = dst.flatMap(IPv4.init), let srcAddress = src.flatMap(IPv4.init) else {
+                throw ValidationError("--dst and --src must be IPv4 addresses (or give the whole --frame)")
+            }
+            frame = try udpFrame(to: deviceMAC, source: srcAddress, destination: dstAddress)
+        }
+        let injector = try FrameInjector()
+        for metadata in batch ?? [area] {
+            try injector.inject(frame: frame, metadata: metadata, ifindex: ifindex, count: count, batchSize: batchSize)
+        }
+    }
+
+    /// The UDP frame of --dst, --src and the ports, or its VXLAN encapsulation with --vxlan.
+    private func udpFrame(to deviceMAC: [UInt8], source srcAddress: IPv4, destination dstAddress: IPv4) throws -> [UInt8] {
         if let vxlan {
             guard let innerDst, let innerSrc, let innerMAC, let innerDstAddress = IPv4(innerDst), let innerSrcAddress = IPv4(innerSrc),
                   let innerMACBytes = Hex.decode(innerMAC), innerMACBytes.count == 6 else {
@@ -90,17 +110,10 @@ struct Inject: ParsableCommand {
             guard vxlan < 1 << 24 else { throw ValidationError("--vxlan must be a 24-bit VNI, got \(vxlan)") }
             let inner = UDPFrame(destinationMAC: innerMACBytes, sourceMAC: [0x02, 0, 0, 0, 0, 0x02], source: innerSrcAddress,
                                  destination: innerDstAddress, sourcePort: sport, destinationPort: dport, payloadLength: payload)
-            frame = UDPFrame.vxlan(destinationMAC: deviceMAC, sourceMAC: [0x02, 0, 0, 0, 0, 0x01], source: srcAddress,
-                                   destination: dstAddress, vni: vxlan, inner: inner).bytes
-        } else {
-            frame = UDPFrame(
-                destinationMAC: deviceMAC, sourceMAC: [0x02, 0, 0, 0, 0, 0x01],
-                source: srcAddress, destination: dstAddress, sourcePort: sport, destinationPort: dport,
-                payloadLength: payload).bytes
+            return UDPFrame.vxlan(destinationMAC: deviceMAC, sourceMAC: [0x02, 0, 0, 0, 0, 0x01], source: srcAddress,
+                                  destination: dstAddress, vni: vxlan, inner: inner).bytes
         }
-        let injector = try FrameInjector()
-        for metadata in batch ?? [area] {
-            try injector.inject(frame: frame, metadata: metadata, ifindex: ifindex, count: count, batchSize: batchSize)
-        }
+        return UDPFrame(destinationMAC: deviceMAC, sourceMAC: [0x02, 0, 0, 0, 0, 0x01], source: srcAddress,
+                        destination: dstAddress, sourcePort: sport, destinationPort: dport, payloadLength: payload).bytes
     }
 }

@@ -51,7 +51,8 @@ struct Demo: ParsableCommand {
             }
             exporter = try Exporter(
                 configuration: .init(listenAddress: address, telemetryPath: "/metrics",
-                                     reader: DropReaderConfiguration(netnsInode: try ProcFiles.netnsInode(lab.netnsPath)),
+                                     reader: DropReaderConfiguration(netnsInode: try ProcFiles.netnsInode(lab.netnsPath),
+                                                                     samplesPerSecond: Serve.defaultSamplesPerSecond),
                                      version: Dropledger.version,
                                      customerNames: try CustomerNames.parse(DemoLab.customersFile, file: "demo customers")),
                 logger: logger)

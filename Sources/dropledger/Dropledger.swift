@@ -13,6 +13,6 @@ struct Dropledger: ParsableCommand {
         reason, and dropledger serves exact counts per customer and reason on /metrics.
         """,
         version: version,
-        subcommands: [Serve.self, Demo.self, Tag.self, Untag.self, Show.self, Top.self, Cleanup.self],
+        subcommands: [Serve.self, Demo.self, Tag.self, Untag.self, Show.self, Top.self, Watch.self, Capture.self, Cleanup.self],
         defaultSubcommand: Serve.self)
 }

@@ -82,6 +82,20 @@ struct Serve: ParsableCommand {
                                valueName: "file"))
     var customersFile: String?
 
+    // Drop forensics (issue 17).
+    @Option(name: .customLong("samples.rate"),
+            help: "Dropped packets sampled per second per CPU for the API's samples (their headers, never in /metrics); one customer and reason gets at most a quarter of them. 0 turns sampling off.")
+    var samplesRate: UInt32 = Self.defaultSamplesPerSecond
+    static let defaultSamplesPerSecond: UInt32 = 20
+
+    @Option(name: .customLong("samples.keep"),
+            help: "Samples kept per customer, for the 1000 customers sampled most recently.")
+    var samplesKeep: Int = 32
+
+    @Flag(name: .customLong("samples.payload"),
+          help: "Keep the bytes after the transport header too (up to 128 bytes from the frame's start); by default only headers are kept.")
+    var samplesPayload = false
+
     @Option(name: .customLong("log.level"), help: "Only log messages with this severity or above: debug, info, warn, error.")
     var logLevel: LogLevelOption = .info
 
@@ -103,6 +117,12 @@ struct Serve: ParsableCommand {
         }
         guard maxCustomers >= 1 else { throw ValidationError("--max-customers must be at least 1") }
         guard apiMaxCustomers >= 1 else { throw ValidationError("--api.max-customers must be at least 1") }
+        guard samplesRate <= 1_000_000 else {
+            throw ValidationError("--samples.rate must be from 0 (off) to 1000000 samples per second per CPU, got \(samplesRate)")
+        }
+        guard (1...10_000).contains(samplesKeep) else {
+            throw ValidationError("--samples.keep must be from 1 to 10000 samples per customer, got \(samplesKeep)")
+        }
         if tagInterface == nil && (!prefixFlags.isEmpty || prefixesFile != nil) {
             throw ValidationError("--prefix and --prefixes need --tag INTERFACE")
         }
@@ -145,13 +165,16 @@ struct Serve: ParsableCommand {
             let reader = DropReaderConfiguration(
                 customerTLVType: customerTLVType,
                 netnsInode: try netns.map(ProcFiles.netnsInode) ?? 0,
-                ringBufferSize: UInt32(ringBytes))
-            exporter = try Exporter(
-                configuration: .init(listenAddress: address, telemetryPath: telemetryPath, reader: reader,
-                                     version: Dropledger.version, trackedCustomers: apiMaxCustomers, maxCustomers: maxCustomers,
-                                     http: httpSettings, stateDirectory: stateDir, consumerPriority: ringConsumerPriority,
-                                     customersFile: customersFile),
-                logger: logger)
+                ringBufferSize: UInt32(ringBytes),
+                samplesPerSecond: samplesRate)
+            var configuration = Exporter.Configuration(
+                listenAddress: address, telemetryPath: telemetryPath, reader: reader,
+                version: Dropledger.version, trackedCustomers: apiMaxCustomers, maxCustomers: maxCustomers,
+                http: httpSettings, stateDirectory: stateDir, consumerPriority: ringConsumerPriority,
+                customersFile: customersFile)
+            configuration.samplesKept = samplesKeep
+            configuration.samplesPayload = samplesPayload
+            exporter = try Exporter(configuration: configuration, logger: logger)
         } catch let error as RuntimeError {
             logger.error("\(error)")
             throw ExitCode(1)

@@ -24,6 +24,13 @@ struct StopSignals {
         return sigismember(&waiting, SIGINT) == 1 || sigismember(&waiting, SIGTERM) == 1
     }
 
+    /// Waits for a stop signal, or at most `milliseconds`; returns the signal, nil on time-out.
+    mutating func wait(milliseconds: UInt32) -> Int32? {
+        var timeout = timespec(tv_sec: Int(milliseconds / 1000), tv_nsec: Int(milliseconds % 1000) * 1_000_000)
+        let received = sigtimedwait(&set, nil, &timeout)
+        return received > 0 ? received : nil
+    }
+
     /// Waits for a stop signal, or at most `seconds`; returns the signal, nil on time-out.
     mutating func wait(seconds: UInt32? = nil) -> Int32? {
         guard let seconds else {

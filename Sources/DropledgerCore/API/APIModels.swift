@@ -102,6 +102,65 @@ public enum APIModels {
         public let functions: [FunctionCount]
         /// True when only the exact totals are left: the detail was evicted to bound memory.
         public let evicted: Bool
+        /// Where the customer's kept samples came from (`--samples.keep` of them).
+        public let top_sources: TopSources
+    }
+
+    /// The source prefixes and destination ports most of a customer's kept samples have.
+    public struct TopSources: Codable, Sendable, Equatable {
+        /// Kept samples these are counted from.
+        public let samples: Int
+        public let prefixes: [PrefixCount]
+        public let destination_ports: [PortCount]
+    }
+
+    public struct PrefixCount: Codable, Sendable, Equatable {
+        /// The /24 of an IPv4 source, the /48 of an IPv6 one.
+        public let prefix: String
+        public let samples: Int
+    }
+
+    public struct PortCount: Codable, Sendable, Equatable {
+        public let `protocol`: String
+        public let port: UInt16
+        public let samples: Int
+    }
+
+    /// One sampled drop.
+    public struct Sample: Codable, Sendable {
+        /// The order the exporter received samples in (`GET /api/v1/samples?after=`).
+        public let sequence: UInt64
+        /// RFC 3339, milliseconds; `time_unix_ns` to the nanosecond.
+        public let time: String
+        public let time_unix_ns: UInt64
+        public let customer: String
+        @Nullable public var name: String?
+        public let reason: String
+        @Nullable public var function: String?
+        @Nullable public var interface: String?
+        public let ifindex: UInt32
+        public let netns: UInt32
+        @Nullable public var netns_name: String?
+        /// On the wire, from the start of `bytes`.
+        public let length: UInt32
+        public let segments: UInt16
+        /// What `bytes` start with: "ethernet", "raw_ip" (the MAC header was gone), or null (nothing copied).
+        @Nullable public var link: String?
+        /// One line: protocol, addresses and ports (`udp 10.0.0.1:5000 > 10.0.0.2:53`).
+        public let summary: String
+        /// TCP flags, e.g. "SYN"; null when not TCP.
+        @Nullable public var tcp_flags: String?
+        @Nullable public var headers: PacketHeaders?
+        /// The bytes kept, in hex: headers only unless `--samples.payload`.
+        public let bytes: String
+    }
+
+    public struct SampleList: Codable, Sendable {
+        public let samples: [Sample]
+        /// The sequence to ask `/api/v1/samples?after=` next, to follow from here.
+        public let last: UInt64
+        /// With `/api/v1/samples?after=`: samples after it no longer kept (the client fell behind).
+        @Nullable public var missed: UInt64?
     }
 
     public struct ReasonSummary: Codable, Sendable {
@@ -144,3 +203,16 @@ public struct Nullable<Value: Codable & Sendable>: Codable, Sendable {
 }
 
 extension Nullable: Equatable where Value: Equatable {}
+
+extension APIModels.Sample {
+    /// The sample as a capture's packet, with a comment naming what the capture alone
+    /// cannot say: the customer, the reason, the function and the interface.
+    public var pcapngPacket: PcapNGPacket {
+        let who = customer + (name.map { " (\($0))" } ?? "")
+        let comment = "dropledger: customer \(who), reason \(reason), function \(function ?? "?"), "
+            + "interface \(interface ?? "ifindex \(ifindex)"), netns \(netns)"
+        return PcapNGPacket(interface: interface ?? "ifindex \(ifindex)", link: link == "ethernet" ? .ethernet : .rawIP,
+                            timestampNanoseconds: time_unix_ns, originalLength: Int(length),
+                            bytes: HexText.decode(bytes) ?? [], comment: comment)
+    }
+}

@@ -8,6 +8,11 @@ public struct APIRequest: Sendable, Hashable {
         case customer(DropCustomer)
         /// `/api/v1/reasons`
         case reasons(limit: Int)
+        /// `/api/v1/customers/{id}/samples` (JSON or text) and `.../samples.pcapng`
+        case samples(DropCustomer, reason: String?, limit: Int, pcapng: Bool)
+        /// `/api/v1/samples`: every customer's samples after a sequence number (or the
+        /// newest `limit` without one), oldest first
+        case recentSamples(after: UInt64?, customer: DropCustomer?, reason: String?, limit: Int)
     }
 
     public enum Sort: String, Sendable, Hashable, CaseIterable {
@@ -45,16 +50,32 @@ public struct APIRequest: Sendable, Hashable {
         case ("customers", 2) where !parts[1].isEmpty:
             allowed = ["format"]
             guard method == "GET" || method == "HEAD" else { throw .methodNotAllowed(method) }
-            guard let customer = DropCustomer(label: String(parts[1])) else {
-                throw .badRequest("'\(parts[1])' is not a customer: use a decimal ID from 0 to 18446744073709551615, none, invalid or other")
+            route = .customer(try Self.customer(parts[1]))
+        case ("customers", 3) where parts[2] == "samples" || parts[2] == "samples.pcapng":
+            allowed = parts[2] == "samples" ? ["limit", "reason", "format"] : ["limit", "reason"]
+            guard method == "GET" || method == "HEAD" else { throw .methodNotAllowed(method) }
+            route = .samples(try Self.customer(parts[1]), reason: parameters["reason"],
+                             limit: try Self.limit(parameters["limit"]), pcapng: parts[2] == "samples.pcapng")
+        case ("samples", 1):
+            allowed = ["after", "customer", "reason", "limit", "format"]
+            guard method == "GET" || method == "HEAD" else { throw .methodNotAllowed(method) }
+            var after: UInt64?
+            if let text = parameters["after"] {
+                guard let value = UInt64(text), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                    throw .badRequest("after must be a sample's sequence number (0 or more), got '\(text)'")
+                }
+                after = value
             }
-            route = .customer(customer)
+            var customer: DropCustomer?
+            if let text = parameters["customer"] { customer = try Self.customer(Substring(text)) }
+            route = .recentSamples(after: after, customer: customer, reason: parameters["reason"],
+                                   limit: try Self.limit(parameters["limit"]))
         case ("reasons", 1):
             allowed = ["limit", "format"]
             guard method == "GET" || method == "HEAD" else { throw .methodNotAllowed(method) }
             route = .reasons(limit: try Self.limit(parameters["limit"], default: 10))
         default:
-            throw .notFound("no such API path: \(path); try /api/v1/customers, /api/v1/customers/{id} or /api/v1/reasons")
+            throw .notFound("no such API path: \(path); try /api/v1/customers, /api/v1/customers/{id}, /api/v1/customers/{id}/samples, /api/v1/customers/{id}/samples.pcapng, /api/v1/samples or /api/v1/reasons")
         }
         if let unknown = parameters.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw .badRequest("unknown query parameter '\(unknown)'; this path takes \(allowed.sorted().joined(separator: ", "))")
@@ -77,6 +98,13 @@ public struct APIRequest: Sendable, Hashable {
             result[name] = value ?? ""
         }
         return result
+    }
+
+    private static func customer(_ text: Substring) throws(APIError) -> DropCustomer {
+        guard let customer = DropCustomer(label: String(text)) else {
+            throw .badRequest("'\(text)' is not a customer: use a decimal ID from 0 to 18446744073709551615, none, invalid or other")
+        }
+        return customer
     }
 
     private static func limit(_ text: String?, default fallback: Int = defaultLimit) throws(APIError) -> Int {

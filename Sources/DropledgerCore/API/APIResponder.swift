@@ -19,11 +19,14 @@ public struct APIResponder: Sendable {
     let deviceName: DeviceName
     let traffic: TaggedTraffic
     let customerName: CustomerName
+    /// nil when sampling is off (`--samples.rate 0`).
+    let samples: SampleStore?
 
     /// `traffic`: what the taggers tagged, for loss ratios; `customerName`: `--customers FILE`.
     public init(ledger: DropLedger, reasons: ReasonTable, traffic: TaggedTraffic = TaggedTraffic(startedAt: 0),
                 functionName: @escaping FunctionName, deviceName: @escaping DeviceName,
-                customerName: @escaping CustomerName = { _ in nil }) {
+                customerName: @escaping CustomerName = { _ in nil }, samples: SampleStore? = nil) {
+        self.samples = samples
         self.ledger = ledger
         self.reasons = reasons
         self.traffic = traffic
@@ -50,6 +53,20 @@ public struct APIResponder: Sendable {
                 return Self.render(try customer(id, now: now), request.format, text: APIText.customer)
             case .reasons(let limit):
                 return Self.render(reasonList(limit: limit), request.format, text: APIText.reasons)
+            case .samples(let customer, let reason, let limit, let pcapng):
+                let kept = try sampleStore().samples(of: customer, reason: try reasonNumber(reason), limit: limit)
+                let documents = kept.samples.map(sampleDocument)
+                if pcapng {
+                    return Response(status: 200, contentType: Self.pcapngType,
+                                    body: PcapNGWriter.file(documents.reversed().map(\.pcapngPacket)))
+                }
+                return Self.render(APIModels.SampleList(samples: documents, last: kept.last, missed: nil),
+                                   request.format, text: APIText.samples)
+            case .recentSamples(let after, let customer, let reason, let limit):
+                let page = try sampleStore().recent(after: after, customer: customer, reason: try reasonNumber(reason), limit: limit)
+                return Self.render(APIModels.SampleList(samples: page.samples.map(sampleDocument), last: page.last,
+                                                        missed: after == nil ? nil : page.missed),
+                                   request.format, text: APIText.samples)
             }
         } catch {
             return Self.error(error, text: request.format == .text)
@@ -59,15 +76,7 @@ public struct APIResponder: Sendable {
     // MARK: Documents
 
     func customers(limit: Int, reason: String?, sort: APIRequest.Sort, now: Double) throws(APIError) -> APIModels.CustomerList {
-        let reasonNumber: UInt32?
-        if let reason {
-            guard let number = reasons.reason(named: reason) else {
-                throw .badRequest("unknown reason '\(reason)'; names are as in dropledger_drops_total, e.g. NO_SOCKET")
-            }
-            reasonNumber = number
-        } else {
-            reasonNumber = nil
-        }
+        let reasonNumber = try reasonNumber(reason)
         let tagged = traffic.totals()
         return ledger.withActivity { activity, _ in
             var rows: [(customer: DropCustomer, count: DropCount, rate: Double, activity: CustomerActivity)] = []
@@ -134,7 +143,8 @@ public struct APIResponder: Sendable {
                                             loss_ratio: totals.isEmpty && folded ? nil : Self.ratio(total.drops, taggedTotal.packets),
                                             loss_ratios: lossRatios(drops: neverDropped ? RateWindow() : nil, tagged: tagged, now: now),
                                             first_seen: nil, last_seen: nil, rates: nil, reasons: reasonCounts(byReason),
-                                            devices: [], functions: [], evicted: !neverDropped)
+                                            devices: [], functions: [], evicted: !neverDropped,
+                                            top_sources: topSources(customer))
         }
         var functions: [String: DropCount] = [:]
         for (location, count) in record.locations {
@@ -158,7 +168,67 @@ public struct APIResponder: Sendable {
             devices: devices,
             functions: functions.map { APIModels.FunctionCount(function: $0.key, drops: $0.value.drops, bytes: $0.value.bytes) }
                 .sorted { ($0.drops, $1.function) > ($1.drops, $0.function) },
-            evicted: false)
+            evicted: false, top_sources: topSources(customer))
+    }
+
+    private func reasonNumber(_ reason: String?) throws(APIError) -> UInt32? {
+        guard let reason else { return nil }
+        guard let number = reasons.reason(named: reason) else {
+            throw .badRequest("unknown reason '\(reason)'; names are as in dropledger_drops_total, e.g. NO_SOCKET")
+        }
+        return number
+    }
+
+    // MARK: Samples
+
+    private func sampleStore() throws(APIError) -> SampleStore {
+        guard let samples else {
+            throw .notFound("sampling is off (--samples.rate 0): start the exporter with a rate to keep samples of dropped packets")
+        }
+        return samples
+    }
+
+    func topSources(_ customer: DropCustomer, limit: Int = 5) -> APIModels.TopSources {
+        let kept = samples?.samples(of: customer).samples ?? []
+        var prefixes: [String: Int] = [:], ports: [String: (proto: String, port: UInt16, count: Int)] = [:]
+        for sample in kept {
+            guard let headers = sample.headers else { continue }
+            if let prefix = headers.sourcePrefix { prefixes[prefix, default: 0] += 1 }
+            if let port = headers.destinationPort, let proto = headers.tcp != nil ? "tcp" : headers.udp != nil ? "udp" : nil {
+                ports[proto + "/" + String(port), default: (proto, port, 0)].count += 1
+            }
+        }
+        return APIModels.TopSources(
+            samples: kept.count,
+            prefixes: prefixes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit)
+                .map { APIModels.PrefixCount(prefix: $0.key, samples: $0.value) },
+            destination_ports: ports.values.sorted { ($0.count, $1.proto, $1.port) > ($1.count, $0.proto, $0.port) }.prefix(limit)
+                .map { APIModels.PortCount(protocol: $0.proto, port: $0.port, samples: $0.count) })
+    }
+
+    private func place(_ sample: DropSample) -> (function: String?, interface: String?, netnsName: String?) {
+        let device = sample.device.ifindex == 0 && sample.device.netnsInode == 0
+            ? (interface: nil, netnsName: nil) : deviceName(sample.device)
+        return (functionName(sample.location), device.interface, device.netnsName)
+    }
+
+    func sampleDocument(_ sample: DropSample) -> APIModels.Sample {
+        let (function, interface, netnsName) = place(sample)
+        return APIModels.Sample(
+            sequence: sample.sequence, time: Timestamp.iso8601(Double(sample.timeNanoseconds) / 1e9),
+            time_unix_ns: sample.timeNanoseconds, customer: sample.customer.label, name: name(sample.customer),
+            reason: reasons.name(for: sample.reason), function: function, interface: interface,
+            ifindex: sample.device.ifindex, netns: sample.device.netnsInode, netns_name: netnsName,
+            length: sample.wireLength, segments: sample.segments, link: sample.link.map(Self.linkName),
+            summary: sample.headers?.summary ?? "(no headers)", tcp_flags: sample.headers?.tcpFlagsText,
+            headers: sample.headers, bytes: HexText.bytes(sample.bytes))
+    }
+
+    static func linkName(_ link: SampleLinkType) -> String {
+        switch link {
+        case .ethernet: "ethernet"
+        case .rawIP: "raw_ip"
+        }
     }
 
     func reasonList(limit: Int) -> APIModels.ReasonList {
@@ -212,6 +282,8 @@ public struct APIResponder: Sendable {
 
     static let jsonType = "application/json; charset=utf-8"
     static let textType = "text/plain; charset=utf-8"
+    /// No registered type for pcap-ng; Wireshark's own is this.
+    static let pcapngType = "application/x-pcapng"
 
     static func render<T: Encodable>(_ document: T, _ format: APIRequest.Format, text: (T) -> String) -> Response {
         switch format {

@@ -23,6 +23,13 @@ public enum APIText {
         if let first = c.first_seen, let last = c.last_seen { text += "first seen \(first), last seen \(last)\n" }
         if let r = c.rates { text += "drops/s: \(rate(r.last10s)) over 10 s, \(rate(r.last1m)) over 1 m, \(rate(r.last5m)) over 5 m\n" }
         if c.evicted { text += "(detail evicted to bound memory: totals only)\n" }
+        let sources = c.top_sources
+        if sources.samples > 0 {
+            text += "of \(sources.samples) kept samples: from " + (sources.prefixes.isEmpty ? "-" :
+                sources.prefixes.map { "\($0.prefix) (\($0.samples))" }.joined(separator: ", "))
+            text += "; to " + (sources.destination_ports.isEmpty ? "-" :
+                sources.destination_ports.map { "\($0.protocol)/\($0.port) (\($0.samples))" }.joined(separator: ", ")) + "\n"
+        }
         var reasons = TextTable(["REASON", "DROPS", "BYTES", "MEANING"], rightAligned: [1, 2])
         for r in c.reasons { reasons.add([r.reason, "\(r.drops)", "\(r.bytes)", r.description ?? ""]) }
         text += "\n" + reasons.render()
@@ -40,6 +47,24 @@ public enum APIText {
             text += "\n" + functions.render()
         }
         return text
+    }
+
+    /// One line per sample, newest first as the API lists them.
+    static func samples(_ list: APIModels.SampleList) -> String {
+        var text = list.samples.map(sampleLine).joined(separator: "\n")
+        if !text.isEmpty { text += "\n" }
+        if let missed = list.missed, missed > 0 { text += "(\(missed) samples not kept any more)\n" }
+        return text
+    }
+
+    /// What `dropledger watch` prints for a sample: time, customer and name, reason,
+    /// function, interface, the packet's protocol and addresses, TCP flags, length.
+    public static func sampleLine(_ s: APIModels.Sample) -> String {
+        let time = s.time.split(separator: "T").last.map { String($0.dropLast()) } ?? s.time  // HH:MM:SS.mmm (UTC)
+        let customer = s.customer + (s.name.map { " (\($0))" } ?? "")
+        let flags = s.tcp_flags.map { $0.isEmpty ? "" : " [\($0)]" } ?? ""
+        return "\(time) \(customer) \(s.reason) \(s.function ?? "?") \(s.interface ?? "ifindex \(s.ifindex)") "
+            + "\(s.summary)\(flags) len \(s.length)"
     }
 
     static func reasons(_ list: APIModels.ReasonList) -> String {

@@ -88,4 +88,18 @@ enum HexText {
     static func bytes(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
         bytes.map { digits($0, width: 2) }.joined(separator: separator)
     }
+
+    /// The bytes of hex text without separators; nil for anything else.
+    static func decode(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = UInt8(String(decoding: digits[i..<i + 1], as: UTF8.self), radix: 16),
+                  let low = UInt8(String(decoding: digits[i + 1..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
 }

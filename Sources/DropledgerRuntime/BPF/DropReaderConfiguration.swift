@@ -9,10 +9,30 @@ public struct DropReaderConfiguration: Sendable {
     /// Bytes per per-CPU ring: a power of two, at least a page. Events are 64 bytes.
     public var ringBufferSize: UInt32 = 256 * 1024
 
-    public init(customerTLVType: UInt8 = 1, netnsInode: UInt32 = 0, ringBufferSize: UInt32 = 256 * 1024) {
+    /// Sampled drops per second per CPU (`--samples.rate`); 0: no samples, and the
+    /// program does none of the sampling's work.
+    public var samplesPerSecond: UInt32 = 0
+
+    public init(customerTLVType: UInt8 = 1, netnsInode: UInt32 = 0, ringBufferSize: UInt32 = 256 * 1024,
+                samplesPerSecond: UInt32 = 0) {
         self.customerTLVType = customerTLVType
         self.netnsInode = netnsInode
         self.ringBufferSize = ringBufferSize
+        self.samplesPerSecond = samplesPerSecond
+    }
+
+    /// What a sample costs of a CPU's budget: 1 s / rate (0: sampling off).
+    var sampleIntervalNanoseconds: UInt64 { samplesPerSecond == 0 ? 0 : 1_000_000_000 / UInt64(samplesPerSecond) }
+    /// One customer and reason gets at most a quarter of a CPU's samples (bpf/sampler.h).
+    var sampleKeyIntervalNanoseconds: UInt64 { sampleIntervalNanoseconds * 4 }
+
+    /// The samples ring buffer holds a second of samples at the full rate of every CPU
+    /// (the consumer drains it ten times a second): a power of two from 64 KiB to 64 MiB.
+    func samplesRingBytes(cpus: Int) -> UInt32 {
+        let wanted = UInt64(max(samplesPerSecond, 1)) * UInt64(cpus) * UInt64(MemoryLayout<dl_sample>.stride + 8)
+        var bytes: UInt64 = 64 * 1024
+        while bytes < wanted && bytes < 64 * 1024 * 1024 { bytes <<= 1 }
+        return UInt32(bytes)
     }
 
     /// Events per CPU ring.

@@ -51,6 +51,8 @@ enum FallbackMaps {
 
     static func overwritten(_ reader: KernelDropReader) -> UInt64 { counter(reader.overwrittenFD, cpus: reader.possibleCPUs) }
 
+    static func samplesLost(_ reader: KernelDropReader) -> UInt64 { counter(reader.samplesLostFD, cpus: reader.possibleCPUs) }
+
     /// A per-CPU array's one counter, summed over CPUs.
     private static func counter(_ fd: Int32, cpus: Int) -> UInt64 {
         var key: UInt32 = 0

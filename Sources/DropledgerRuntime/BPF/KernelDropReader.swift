@@ -31,6 +31,12 @@ public final class KernelDropReader: @unchecked Sendable {
     let overwrittenFD: Int32
     /// Fallback counts already folded into some exporter's counters (state directory only, else -1).
     let foldedFD: Int32
+    /// The BPF ring buffer of sampled drops (`dl_sample` records), and the per-CPU count
+    /// of samples it had no room for.
+    let samplesFD: Int32
+    let samplesLostFD: Int32
+    /// Sampled drops per second per CPU the program was loaded with (0: none).
+    public let samplesPerSecond: UInt32
     private let programFD: Int32
     private let linkFD: Int32
     public let state: StateDirectory?
@@ -68,6 +74,9 @@ public final class KernelDropReader: @unchecked Sendable {
             unrecordedFD = reused.unrecorded
             overwrittenFD = reused.overwritten
             foldedFD = reused.folded
+            samplesFD = reused.samples
+            samplesLostFD = reused.samplesLost
+            samplesPerSecond = configuration.samplesPerSecond
             programFD = reused.program
             linkFD = reused.link
             ownedFDs = reused.all
@@ -99,7 +108,10 @@ public final class KernelDropReader: @unchecked Sendable {
             urgent_events: configuration.urgentEvents,
             cpu_count: UInt32(cpus),
             direct_reads: true,
-            doorbell_template_fd: doorbells[0])
+            doorbell_template_fd: doorbells[0],
+            sample_interval_ns: configuration.sampleIntervalNanoseconds,
+            sample_key_interval_ns: configuration.sampleKeyIntervalNanoseconds,
+            samples_ring_bytes: configuration.samplesRingBytes(cpus: Int(cpus)))
         let skeleton: OpaquePointer
         do {
             skeleton = try Self.load(&config)
@@ -136,7 +148,8 @@ public final class KernelDropReader: @unchecked Sendable {
                 do {
                     try state.pinFormat()
                     try state.pin(dl_reader_rodata_fd(skeleton), as: "config")
-                    for name in ["fallback", "fallback_reasons", "unrecorded", "overwritten", "events", "cursors", "doorbells"] {
+                    for name in ["fallback", "fallback_reasons", "unrecorded", "overwritten", "events", "cursors", "doorbells",
+                                 "sampler", "samples", "samples_lost"] {
                         try state.pin(try Self.mapFD(object, name), as: name)
                     }
                     for (cpu, fd) in doorbells.enumerated() { try state.pin(fd, as: StateDirectory.doorbellName(cpu)) }
@@ -161,6 +174,9 @@ public final class KernelDropReader: @unchecked Sendable {
         unrecordedFD = try Self.mapFD(object, "unrecorded")
         overwrittenFD = try Self.mapFD(object, "overwritten")
         foldedFD = folded
+        samplesFD = try Self.mapFD(object, "samples")
+        samplesLostFD = try Self.mapFD(object, "samples_lost")
+        samplesPerSecond = configuration.samplesPerSecond
         programFD = dl_reader_prog_fd(skeleton)
         linkFD = -1
         ownedFDs = doorbells + (folded >= 0 ? [folded] : [])
@@ -237,6 +253,7 @@ public final class KernelDropReader: @unchecked Sendable {
         var doorbells: [Int32] = []
         var fallback: Int32 = -1, fallbackReasons: Int32 = -1, unrecorded: Int32 = -1, overwritten: Int32 = -1
         var folded: Int32 = -1, program: Int32 = -1, link: Int32 = -1
+        var samples: Int32 = -1, samplesLost: Int32 = -1
         var all: [Int32] = []
     }
 
@@ -267,6 +284,9 @@ public final class KernelDropReader: @unchecked Sendable {
             reused.unrecorded = try open("unrecorded")
             reused.overwritten = try open("overwritten")
             reused.folded = try open("folded")
+            _ = try open("sampler")
+            reused.samples = try open("samples")
+            reused.samplesLost = try open("samples_lost")
 
             // The link still runs the pinned program.
             var link = bpf_link_info()
@@ -293,6 +313,10 @@ public final class KernelDropReader: @unchecked Sendable {
             let rings = try entries(cursors, "cursors")
             if rings != UInt32(cpus) {
                 mismatches.append("\(rings) CPUs (now \(cpus))")
+            }
+            if stored.sample_interval_ns != configuration.sampleIntervalNanoseconds {
+                let rate = stored.sample_interval_ns == 0 ? 0 : 1_000_000_000 / stored.sample_interval_ns
+                mismatches.append("--samples.rate \(rate) (now \(configuration.samplesPerSecond))")
             }
             let storedSize = (UInt64(1) << stored.ring_shift) * UInt64(MemoryLayout<dl_event>.stride)
             if stored.ring_shift != configuration.ringShift || stored.wakeup_events != configuration.wakeupEvents

@@ -28,15 +28,15 @@ public final class StateDirectory: @unchecked Sendable {
     private let lockFD: Int32
 
     static let fixedNames = ["link", "program", "config", "events", "cursors", "doorbells", "fallback", "fallback_reasons",
-                             "unrecorded", "overwritten", "folded", "format"]
+                             "unrecorded", "overwritten", "folded", "format", "sampler", "samples", "samples_lost"]
     /// What versions before the per-CPU event arrays pinned (`rings`, `ring-N`): `cleanup` removes them too.
     static let earlierNames = ["rings"]
 
     /// The layout of the pins, their keys and values and the ring protocol. A binary
     /// uses only a state of its own format; bump it with any change to those.
     /// States made before formats were recorded have no `format` pin (format 1); 2 had
-    /// events without segment counts, and no `overwritten` counter.
-    static let format: UInt32 = 3
+    /// events without segment counts, and no `overwritten` counter; 3 no samples.
+    static let format: UInt32 = 4
 
     /// Takes `path` for this process: creates it on bpffs (mounting a BPF filesystem
     /// at /sys/fs/bpf when `path` is below it and none is mounted) and locks it.

@@ -15,9 +15,11 @@ final class Endpoints: Sendable {
     private let taggerErrors = Mutex<[String: String]>([:])
     private let traffic: TrafficPoller
     private let names: CustomerNamesFile?
+    private let samples: SampleStore?
 
     init(telemetryPath: String, ledger: DropLedger, reasons: ReasonTable, buildInfo: BuildInfo, traffic: TrafficPoller,
-         names: CustomerNamesFile?, logger: Logger) {
+         names: CustomerNamesFile?, samples: SampleStore?, logger: Logger) {
+        self.samples = samples
         self.telemetryPath = telemetryPath
         self.ledger = ledger
         self.reasons = reasons
@@ -29,7 +31,7 @@ final class Endpoints: Sendable {
         api = APIResponder(ledger: ledger, reasons: reasons, traffic: traffic.traffic,
                            functionName: { symbols.function(containing: $0, now: WallClock.now()) },
                            deviceName: { devices.name(of: $0, now: WallClock.now()) },
-                           customerName: { names?.name(of: $0) })
+                           customerName: { names?.name(of: $0) }, samples: samples)
     }
 
     /// Ready from here on: the program is attached and the consumer runs.
@@ -83,6 +85,23 @@ final class Endpoints: Sendable {
                 name: "dropledger_kernel_recursion_misses_total",
                 help: "Drops the kernel did not show the program because it was already running on that CPU.",
                 type: .counter, samples: [MetricSample(value: .integer(reader.recursionMisses))]))
+            if samples != nil {
+                families.append(MetricFamily(
+                    name: "dropledger_samples_lost_total",
+                    help: "Sampled drops the kernel had no room for in the samples ring buffer (the drops themselves are counted).",
+                    type: .counter, samples: [MetricSample(value: .integer(FallbackMaps.samplesLost(reader)))]))
+            }
+        }
+        if let samples {
+            let statistics = samples.statistics
+            families.append(MetricFamily(
+                name: "dropledger_samples_total",
+                help: "Sampled drops received from the kernel (at most --samples.rate per second per CPU); served by the API, never here.",
+                type: .counter, samples: [MetricSample(value: .integer(statistics.received))]))
+            families.append(MetricFamily(
+                name: "dropledger_samples_customers",
+                help: "Customers whose recent samples the exporter keeps (--samples.keep each).",
+                type: .gauge, samples: [MetricSample(value: .integer(UInt64(statistics.customers)))]))
         }
         let (tracked, evicted) = ledger.withActivity { activity, _ in (activity.customers.count, activity.evicted) }
         families.append(MetricFamily(

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# What sampling (issue 17) costs the kfree_skb program per drop during a flood, in
+# alternating rounds of one run:
+#
+#   bench/sampling-cost.sh BIN_DIR [BEFORE_BIN_DIR] [ROUNDS] [SECONDS]
+#
+# Configurations: BIN_DIR's dropledger with --samples.rate 0 (off) and at the default rate,
+# and, when given, an earlier build's (BEFORE_BIN_DIR, e.g. the commit before sampling:
+#   git worktree add /tmp/before REV && make -C /tmp/before build).
+# Each round starts one configuration's exporter, floods drops from every CPU for SECONDS
+# (UDP to a closed port on a namespace's loopback: NO_SOCKET, one customer and reason, as
+# a flood is), and reads the program's run_time_ns / run_cnt (bpf_stats); the order rotates
+# from round to round. No injected frames: it runs on kernels that refuse live frames.
+# Prints a Markdown table per round, the medians, and their ratios. Root; its own namespace.
+set -euo pipefail
+[ "$(id -u)" = 0 ] || { echo "sampling-cost: needs root" >&2; exit 1; }
+BIN=${1:?a directory with this build's dropledger}
+BEFORE=${2:-}
+ROUNDS=${3:-5}
+SECONDS_PER_ROUND=${4:-3}
+CPUS=$(nproc)
+NS=dlsmp-$$
+OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
+LOG=$(mktemp)
+EXPORTER=""
+FLOODS=()
+cleanup() {
+	set +e
+	for pid in "${FLOODS[@]}"; do kill "$pid" 2>/dev/null; done
+	[ -n "$EXPORTER" ] && kill "$EXPORTER" 2>/dev/null && wait "$EXPORTER" 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+	ip netns del $NS 2>/dev/null
+	rm -f "$LOG"
+}
+trap cleanup EXIT
+trap "exit 1" INT TERM
+ip netns add $NS
+ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip -n $NS link set lo up
+
+stats() { bpftool prog show id "$1" | awk '{ for (i = 1; i < NF; i++) { if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1) } } END { print t + 0, c + 0 }'; }
+
+configs="off default"
+[ -n "$BEFORE" ] && configs="before $configs"
+declare -A NSDROP SAMPLES
+sysctl -qw kernel.bpf_stats_enabled=1
+printf '| round | configuration | ns/drop | drops | samples |\n|---|---|---|---|---|\n'
+for ((r = 0; r < ROUNDS; r++)); do
+	# Rotate the order, so no configuration always runs first or last.
+	set -- $configs
+	n=$#; order=""
+	for ((i = 0; i < n; i++)); do j=$(( (i + r) % n + 1 )); order="$order ${!j}"; done
+	for which in $order; do
+		case $which in
+			before) cmd=("$BEFORE/dropledger" serve) ;;
+			off) cmd=("$BIN/dropledger" serve --samples.rate 0) ;;
+			default) cmd=("$BIN/dropledger" serve) ;;
+		esac
+		"${cmd[@]}" --web.listen-address 127.0.0.1:0 >"$LOG" 2>&1 &
+		EXPORTER=$!
+		for _ in $(seq 300); do grep -q "counting drops" "$LOG" && break; sleep 0.05; done
+		grep -q "counting drops" "$LOG" || { echo "sampling-cost: ${cmd[*]} did not start:" >&2; cat "$LOG" >&2; exit 1; }
+		port=$(grep -o ' port=[0-9]*' "$LOG" | head -1 | cut -d= -f2)
+		id=$(cat /proc/$EXPORTER/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2; exit }')
+		[ -n "$id" ] || { echo "sampling-cost: no BPF program among ${cmd[0]}'s files" >&2; exit 1; }
+		read -r t0 c0 <<<"$(stats "$id")"
+		FLOODS=()
+		for ((c = 0; c < CPUS; c++)); do
+			ip netns exec $NS taskset -c $c python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.monotonic() + $SECONDS_PER_ROUND
+while time.monotonic() < end:
+    for _ in range(1000): s.sendto(b'x', ('127.0.0.1', 9))
+" & FLOODS+=($!)
+		done
+		for pid in "${FLOODS[@]}"; do wait "$pid"; done
+		FLOODS=()
+		read -r t1 c1 <<<"$(stats "$id")"
+		samples=$(curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "dropledger_samples_total" { print $2 }')
+		kill "$EXPORTER"; wait "$EXPORTER" || true; EXPORTER=""
+		ns=$(awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) 'BEGIN { printf "%.1f", t / c }')
+		NSDROP[$which]="${NSDROP[$which]:-} $ns"
+		printf '| %d | %s | %s | %d | %s |\n' $((r + 1)) "$which" "$ns" $((c1 - c0)) "${samples:--}"
+	done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo
+printf '| configuration | median ns/drop |\n|---|---|\n'
+for which in $configs; do printf '| %s | %s |\n' "$which" "$(echo "${NSDROP[$which]}" | median)"; done
+off=$(echo "${NSDROP[off]}" | median); default=$(echo "${NSDROP[default]}" | median)
+echo
+awk -v o="$off" -v d="$default" 'BEGIN { printf "default rate / off: %.3f\n", d / o }'
+if [ -n "$BEFORE" ]; then
+	before=$(echo "${NSDROP[before]}" | median)
+	awk -v b="$before" -v o="$off" -v d="$default" 'BEGIN { printf "off / before: %.3f\ndefault rate / before: %.3f\n", o / b, d / b }'
+fi
