@@ -11,10 +11,11 @@
 # (UDP to a closed port on a namespace's loopback: NO_SOCKET, one customer and reason, as
 # a flood is), and reads the program's run_time_ns / run_cnt (bpf_stats); the order rotates
 # from round to round. No injected frames: it runs on kernels that refuse live frames.
-# Prints a Markdown table per round, the medians, and their ratios. Root; its own namespace.
+# Prints a Markdown table of the rounds, each configuration's median, and the medians of
+# the ratios paired within rounds. Root; its own namespace.
 set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "sampling-cost: needs root" >&2; exit 1; }
-BIN=${1:?a directory with this build's dropledger}
+BIN=${1:?a directory with the dropledger to measure}
 BEFORE=${2:-}
 ROUNDS=${3:-5}
 SECONDS_PER_ROUND=${4:-3}
@@ -42,7 +43,8 @@ stats() { bpftool prog show id "$1" | awk '{ for (i = 1; i < NF; i++) { if ($i =
 
 configs="off default"
 [ -n "$BEFORE" ] && configs="before $configs"
-declare -A NSDROP SAMPLES
+declare -A NSDROP ROUND
+PAIR_DEFAULT="" PAIR_OFF="" PAIR_BEFORE=""
 sysctl -qw kernel.bpf_stats_enabled=1
 printf '| round | configuration | ns/drop | drops | samples |\n|---|---|---|---|---|\n'
 for ((r = 0; r < ROUNDS; r++)); do
@@ -81,17 +83,26 @@ while time.monotonic() < end:
 		kill "$EXPORTER"; wait "$EXPORTER" || true; EXPORTER=""
 		ns=$(awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) 'BEGIN { printf "%.1f", t / c }')
 		NSDROP[$which]="${NSDROP[$which]:-} $ns"
+		ROUND[$which]=$ns
 		printf '| %d | %s | %s | %d | %s |\n' $((r + 1)) "$which" "$ns" $((c1 - c0)) "${samples:--}"
 	done
+	# Paired within the round (the configurations ran seconds apart): drift between rounds cancels.
+	PAIR_DEFAULT="$PAIR_DEFAULT $(awk -v a="${ROUND[default]}" -v b="${ROUND[off]}" 'BEGIN { printf "%.4f", a / b }')"
+	if [ -n "$BEFORE" ]; then
+		PAIR_OFF="$PAIR_OFF $(awk -v a="${ROUND[off]}" -v b="${ROUND[before]}" 'BEGIN { printf "%.4f", a / b }')"
+		PAIR_BEFORE="$PAIR_BEFORE $(awk -v a="${ROUND[default]}" -v b="${ROUND[before]}" 'BEGIN { printf "%.4f", a / b }')"
+	fi
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
 printf '| configuration | median ns/drop |\n|---|---|\n'
 for which in $configs; do printf '| %s | %s |\n' "$which" "$(echo "${NSDROP[$which]}" | median)"; done
-off=$(echo "${NSDROP[off]}" | median); default=$(echo "${NSDROP[default]}" | median)
 echo
-awk -v o="$off" -v d="$default" 'BEGIN { printf "default rate / off: %.3f\n", d / o }'
+echo "Ratios: the median of each round's ratio (both configurations measured in the same round)."
+echo
+printf '| ratio | median | rounds |\n|---|---|---|\n'
+printf '| default rate / off | %.3f | %s |\n' "$(echo "$PAIR_DEFAULT" | median)" "$PAIR_DEFAULT"
 if [ -n "$BEFORE" ]; then
-	before=$(echo "${NSDROP[before]}" | median)
-	awk -v b="$before" -v o="$off" -v d="$default" 'BEGIN { printf "off / before: %.3f\ndefault rate / before: %.3f\n", o / b, d / b }'
+	printf '| off / before | %.3f | %s |\n' "$(echo "$PAIR_OFF" | median)" "$PAIR_OFF"
+	printf '| default rate / before | %.3f | %s |\n' "$(echo "$PAIR_BEFORE" | median)" "$PAIR_BEFORE"
 fi

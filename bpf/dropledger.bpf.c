@@ -63,7 +63,8 @@ static __always_inline bool count_in(void *map, const void *key, __u16 segments,
 static __always_inline int record_drop(struct sk_buff *skb, void *location, enum skb_drop_reason reason, bool direct)
 {
 	struct net_device *dev = skb->dev;
-	__u32 ifindex = 0, netns = 0, len = skb->len;
+	__u32 ifindex = 0, netns = 0, len = skb->len, cpu;
+	struct dl_ring_cursor *cursor;
 	__u64 customer = 0;
 	__u16 segments;
 	__u8 status;
@@ -82,8 +83,10 @@ static __always_inline int record_drop(struct sk_buff *skb, void *location, enum
 	status = direct ? classify_direct(skb, &customer_tlv_type, &customer)
 			: classify_copy(skb, &customer_tlv_type, &customer);
 	segments = direct ? segments_direct(skb) : segments_copy(skb);
-	sample_drop(skb, customer, (__u64)location, reason, status, segments);
-	if (enqueue(customer, (__u64)location, reason, ifindex, netns, len, status, segments))
+	cpu = bpf_get_smp_processor_id();
+	cursor = this_cpu_cursor(cpu);
+	sample_drop(cursor, skb, customer, (__u64)location, reason, status, segments);
+	if (enqueue(cursor, cpu, customer, (__u64)location, reason, ifindex, netns, len, status, segments))
 		return 0;
 
 	struct dl_fallback_key key = { .customer = customer, .status = status, .reason = reason };

@@ -43,7 +43,10 @@ struct dl_event {
  */
 struct dl_ring_cursor {
 	__u64 head;       /* written by the BPF program on this CPU only */
-	__u8 pad0[56];
+	__u64 sample_customer;      /* bpf/sampler.h, the program's only too: the key (customer, */
+	__u64 sample_status_reason; /* status << 32 | reason) whose drops this CPU skips without */
+	__u32 sample_skip;          /* looking at the clock, and how many more it skips */
+	__u8 pad0[36];
 	__u64 tail;       /* written by the consumer only */
 	__u32 polling;    /* written by the consumer: it drains on a timer, ring only when urgent */
 	__u8 pad1[52];

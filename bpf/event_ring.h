@@ -88,16 +88,22 @@ struct {
 } doorbells SEC(".maps");
 
 /*
- * Appends one event to this CPU's ring; false when the ring is full. Nothing else
+ * Appends one event to this CPU's ring (`cursor`: this_cpu_cursor(cpu)); false when the
+ * ring is full (or there is no cursor). Nothing else
  * writes this ring's head (a run of the program on this CPU is never interrupted by
  * another: the kernel skips and counts nested runs as recursion misses), and the
  * consumer only moves the tail after it has read the events behind it.
  */
-static __always_inline bool enqueue(__u64 customer, __u64 location, __u32 reason, __u32 ifindex,
-				    __u32 netns, __u32 len, __u8 status, __u16 segments)
+/* This CPU's ring positions (NULL only if the map is smaller than the CPU count). */
+static __always_inline struct dl_ring_cursor *this_cpu_cursor(__u32 cpu)
 {
-	__u32 cpu = bpf_get_smp_processor_id(), shift = ring_shift, slot;
-	struct dl_ring_cursor *cursor = bpf_map_lookup_elem(&cursors, &cpu);
+	return bpf_map_lookup_elem(&cursors, &cpu);
+}
+
+static __always_inline bool enqueue(struct dl_ring_cursor *cursor, __u32 cpu, __u64 customer, __u64 location,
+				    __u32 reason, __u32 ifindex, __u32 netns, __u32 len, __u8 status, __u16 segments)
+{
+	__u32 shift = ring_shift, slot;
 	struct dl_event *e;
 	__u64 head, tail;
 

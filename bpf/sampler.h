@@ -4,11 +4,13 @@
  * a dropped packet and its event's fields go into the `samples` BPF ring buffer, for
  * user space to decode and keep per customer.
  *
- * The cost that matters is the drops that are not sampled, in a flood. Those pay one
- * per-CPU lookup, a hash and a countdown: each (customer, status, reason) has a slot
- * (a small direct-mapped table per CPU) counting down the drops of that key to skip
- * before it looks at the clock again. Only when the countdown ends, or another key
- * lands in the slot, does a drop read the clock, refill the CPU's budget and decide.
+ * The cost that matters is the drops that are not sampled, in a flood. Each (customer,
+ * status, reason) key counts down the drops of it to skip before it looks at the clock
+ * again: the key this CPU looked last keeps its countdown in the CPU's ring cursor,
+ * next to the ring's head the program writes anyway (a flood's drops pay a hash, a
+ * compare and a decrement), the others in a small direct-mapped table per CPU (a
+ * per-CPU lookup more). Only when a key's countdown ends, or another key lands in its
+ * slot, does a drop read the clock, refill the CPU's budget and decide.
  *
  * Bounds, per CPU: samples are paid from a budget refilled at --samples.rate per
  * second and capped at one second's worth, so at most rate x (seconds + 1) samples;
@@ -35,12 +37,10 @@ const volatile __u64 sample_key_interval_ns = 0;  /* the shortest gap between tw
 #define DL_SAMPLE_MAX_SKIP (1U << 20)
 
 struct dl_sampler_slot {
-	__u64 customer;
-	__u32 reason;
-	__u32 status;
+	__u64 key;         /* sampler_key(): 0 for a slot never used */
 	__u64 next_ns;     /* this key may be sampled again from then on */
 	__u64 checked_ns;  /* when this key last looked at the clock */
-	__u32 skip;        /* drops of this key to skip before looking again */
+	__u32 skip;        /* drops of this key to skip before looking again (while not in the cursor) */
 	__u32 planned;     /* the skip planned then: the key's drops between two looks, minus one */
 };
 
@@ -70,11 +70,17 @@ struct {
 	__type(value, __u64);
 } samples_lost SEC(".maps");
 
-static __always_inline __u32 sampler_slot(__u64 customer, __u32 reason, __u8 status)
+/* A drop's key in the table: (customer, status << 32 | reason) hashed to 64 bits, whose
+ * top bits pick the slot. Two keys with the same hash (one chance in 2^64) would share
+ * a quarter of the budget; the bounds hold whatever the keys are. */
+static __always_inline __u64 sampler_key(__u64 customer, __u64 status_reason)
 {
-	__u64 h = (customer ^ ((__u64)reason << 8 | status)) * 0x9E3779B97F4A7C15ULL;
+	return ((customer * 0x9E3779B97F4A7C15ULL) ^ status_reason) * 0xC2B2AE3D27D4EB4FULL;
+}
 
-	return h >> (64 - 6);  /* log2(DL_SAMPLER_SLOTS) */
+static __always_inline __u32 sampler_slot(__u64 key)
+{
+	return key >> (64 - 6);  /* log2(DL_SAMPLER_SLOTS) */
 }
 
 /* Where the copied bytes start: the MAC header of an Ethernet frame, else the network
@@ -154,34 +160,39 @@ static __noinline void dl_take_sample(struct sk_buff *skb, __u64 customer, __u64
 /*
  * Whether this drop is sampled, and if so the sample. With sampling off (the default
  * of the variable, and --samples.rate 0) the whole body is dead code to the verifier.
+ * `cursor` is this CPU's (this_cpu_cursor()).
  */
-static __always_inline void sample_drop(struct sk_buff *skb, __u64 customer, __u64 location, __u32 reason,
-					__u8 status, __u16 segments)
+static __always_inline void sample_drop(struct dl_ring_cursor *cursor, struct sk_buff *skb, __u64 customer,
+					__u64 location, __u32 reason, __u8 status, __u16 segments)
 {
 	__u32 zero = 0;
 	struct dl_sampler *s;
 	struct dl_sampler_slot *slot;
-	__u64 now, budget, wait, skip = 0;
-	bool same, take;
+	__u64 key, now, budget, wait, skip = 0, status_reason = (__u64)status << 32 | reason;
+	bool take;
 
-	if (!sample_interval_ns)
+	if (!sample_interval_ns || !cursor)
 		return;
+	/* A flood: the same key as the last look, counting down in the cursor's line. */
+	if (cursor->sample_customer == customer && cursor->sample_status_reason == status_reason &&
+	    cursor->sample_skip) {
+		cursor->sample_skip--;
+		return;
+	}
+	key = sampler_key(customer, status_reason);
 	s = bpf_map_lookup_elem(&sampler, &zero);
 	if (!s)
 		return;
-	slot = &s->slots[sampler_slot(customer, reason, status) & (DL_SAMPLER_SLOTS - 1)];
-	same = slot->customer == customer && slot->reason == reason && slot->status == status;
-	if (same && slot->skip) {
+	slot = &s->slots[sampler_slot(key) & (DL_SAMPLER_SLOTS - 1)];
+	if (slot->key == key && slot->skip) {
 		slot->skip--;
 		return;
 	}
 
 	/* The slow path: once per countdown, or for a key new to its slot. */
 	now = bpf_ktime_get_boot_ns();
-	if (!same) {
-		slot->customer = customer;
-		slot->reason = reason;
-		slot->status = status;
+	if (slot->key != key) {
+		slot->key = key;
 		slot->next_ns = 0;
 		slot->checked_ns = 0;
 		slot->planned = 0;
@@ -207,9 +218,20 @@ static __always_inline void sample_drop(struct sk_buff *skb, __u64 customer, __u
 		if (skip > DL_SAMPLE_MAX_SKIP)
 			skip = DL_SAMPLE_MAX_SKIP;
 	}
-	slot->skip = skip;
 	slot->planned = skip;
 	slot->checked_ns = now;
+	/* The countdown goes to the cursor; the key it held keeps what it had left in its slot. */
+	if (cursor->sample_skip) {
+		__u64 held_key = sampler_key(cursor->sample_customer, cursor->sample_status_reason);
+		struct dl_sampler_slot *held = &s->slots[sampler_slot(held_key) & (DL_SAMPLER_SLOTS - 1)];
+
+		if (held_key != key && held->key == held_key)
+			held->skip = cursor->sample_skip;
+	}
+	slot->skip = 0;
+	cursor->sample_customer = customer;
+	cursor->sample_status_reason = status_reason;
+	cursor->sample_skip = skip;
 
 	if (take)
 		dl_take_sample(skb, customer, location, reason, (__u32)segments << 16 | status);

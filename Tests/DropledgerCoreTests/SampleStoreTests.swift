@@ -21,7 +21,20 @@ struct SampleStoreTests {
         let headersOnly = Self.sample(.id(1))
         #expect(headersOnly.bytes == Array(Self.frame(customer: 1).prefix(42)))
         #expect(headersOnly.headers?.summary == "udp 10.0.1.1:40000 > 10.9.9.9:53")
-        #expect(Self.sample(.id(1), payload: true).bytes == Self.frame(customer: 1))
+        #expect(headersOnly.headers?.undecoded == "", "the payload must not be kept as hex either")
+        let withPayload = Self.sample(.id(1), payload: true)
+        #expect(withPayload.bytes == Self.frame(customer: 1))
+        #expect(withPayload.headers?.undecoded == "deadbeef")
+    }
+
+    /// Headers are decoded from the kept bytes when asked for: the same headers as the
+    /// bytes the kernel copied gave, only without the payload's hex.
+    @Test func keptBytesDecodeToTheCopiedHeaders() {
+        let copied = Self.frame(customer: 3)
+        var full = PacketHeaders.decode(copied, link: .ethernet)
+        #expect(full.undecoded == "deadbeef")
+        full.undecoded = ""
+        #expect(Self.sample(.id(1), byte: 3).headers == full)
     }
 
     @Test func putsBackAVLANTagTheKernelTookOut() {

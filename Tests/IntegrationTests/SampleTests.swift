@@ -142,6 +142,18 @@ struct SampleTests {
         #expect(try exporter.metrics()["dropledger_samples_total"] == Double(all.count))
     }
 
+    /// `--samples.payload`: the bytes after the headers are kept too.
+    @Test func payloadIsKeptOnlyWhenAllowed() throws {
+        let lab = try SampleLab(tag: "spl")
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", lab.network.netnsPath, "--samples.payload"])
+        defer { exporter.stop() }
+        let udp = lab.frames()[0]
+        try lab.send([udp])
+        let sample = try #require(try lab.waitForSamples(exporter, count: 1).first)
+        #expect(sample["bytes"] as? String == PacketBuilder.hex(udp.frame))
+        #expect((sample["headers"] as? [String: Any])?["undecoded"] as? String == PacketBuilder.hex(Array("abcd".utf8)))
+    }
+
     /// `--samples.rate 0`: the API says sampling is off, and the loaded program has no
     /// sampling code left in it (the verifier removed it as dead), unlike the default.
     @Test func rateZeroSamplesNothingAndLeavesNoCodeInTheProgram() throws {
@@ -196,6 +208,7 @@ struct SampleFrame {
         #expect(sample["bytes"] as? String == PacketBuilder.hex(Array(frame.prefix(headerLength))), "\(name): \(sample)",
                 sourceLocation: sourceLocation)
         let headers = sample["headers"] as? [String: Any] ?? [:]
+        #expect(headers["undecoded"] as? String == "", "\(name): the payload is not kept, not even as hex", sourceLocation: sourceLocation)
         for (path, value) in fields {
             #expect(SampleLab.value(headers, path) == value, "\(name): headers.\(path) in \(headers)", sourceLocation: sourceLocation)
         }

@@ -35,7 +35,9 @@ int produce(struct xdp_md *ctx)
 	if (!seq)
 		return XDP_PASS;
 	n = (*seq)++;
-	if (enqueue(1000 + (n % customers), 0xffffffff81000000ULL, 2 + ((n / customers) & 3), 2,
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	if (enqueue(this_cpu_cursor(cpu), cpu, 1000 + (n % customers), 0xffffffff81000000ULL, 2 + ((n / customers) & 3), 2,
 		    4026531840U, 64, DL_STATUS_CUSTOMER, 1))
 		bump(0);
 	else

@@ -214,14 +214,15 @@ public struct APIResponder: Sendable {
 
     func sampleDocument(_ sample: DropSample) -> APIModels.Sample {
         let (function, interface, netnsName) = place(sample)
+        let headers = sample.headers
         return APIModels.Sample(
             sequence: sample.sequence, time: Timestamp.iso8601(Double(sample.timeNanoseconds) / 1e9),
             time_unix_ns: sample.timeNanoseconds, customer: sample.customer.label, name: name(sample.customer),
             reason: reasons.name(for: sample.reason), function: function, interface: interface,
             ifindex: sample.device.ifindex, netns: sample.device.netnsInode, netns_name: netnsName,
             length: sample.wireLength, segments: sample.segments, link: sample.link.map(Self.linkName),
-            summary: sample.headers?.summary ?? "(no headers)", tcp_flags: sample.headers?.tcpFlagsText,
-            headers: sample.headers, bytes: HexText.bytes(sample.bytes))
+            summary: headers?.summary ?? "(no headers)", tcp_flags: headers?.tcpFlagsText,
+            headers: headers, bytes: HexText.bytes(sample.bytes))
     }
 
     static func linkName(_ link: SampleLinkType) -> String {

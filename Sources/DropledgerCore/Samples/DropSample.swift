@@ -21,7 +21,10 @@ public struct DropSample: Sendable {
     /// The bytes kept: up to the end of the last decoded header, or all that were
     /// copied when payload is allowed (`--samples.payload`).
     public var bytes: [UInt8]
-    public var headers: PacketHeaders?
+
+    /// The headers in `bytes`, decoded when asked for (an API answer): keeping only the
+    /// bytes makes a sample a few hundred bytes, whatever the headers hold.
+    public var headers: PacketHeaders? { link.map { PacketHeaders.decode(bytes, link: $0) } }
 
     /// A sample as the kernel wrote it. `copied`: the bytes from the start of the frame
     /// (or network header); `vlan`: a tag the kernel had taken out of an Ethernet frame
@@ -44,12 +47,10 @@ public struct DropSample: Sendable {
             wire += 4
         }
         if let link {
-            let headers = PacketHeaders.decode(bytes, link: link)
-            if !payload { bytes.removeSubrange(min(headers.headerLength, bytes.count)...) }
-            self.headers = headers
+            // What follows the headers is not kept (so the decoder's `undecoded` is empty).
+            if !payload { bytes.removeSubrange(min(PacketHeaders.decode(bytes, link: link).headerLength, bytes.count)...) }
         } else {
             bytes = []
-            headers = nil
         }
         self.bytes = bytes
         self.wireLength = max(wire, UInt32(clamping: bytes.count))
