@@ -99,9 +99,11 @@ FUZZ_OUT := .build/fuzz
 FUZZ_SECONDS ?= 45
 METADATA_FUZZ_SOURCES := Tests/Fuzz/MetadataFuzz.swift $(wildcard Sources/DropledgerCore/Metadata/*.swift)
 # The header decoder and the Core files it uses: IP address text, prefixes, Nullable.
-HEADERS_FUZZ_SOURCES := Tests/Fuzz/HeadersFuzz.swift $(wildcard Sources/DropledgerCore/Samples/*.swift) \
+HEADERS_FUZZ_SOURCES := Tests/Fuzz/HeadersFuzz.swift \
+	$(addprefix Sources/DropledgerCore/Samples/,SampleLinkType.swift PacketHeaders.swift PacketHeaderDecoder.swift \
+		HeaderReader.swift PacketHeaderNames.swift PacketSummary.swift) \
 	Sources/DropledgerCore/Tagging/IPAddressParser.swift Sources/DropledgerCore/Tagging/IPPrefix.swift \
-	Sources/DropledgerCore/API/APIModels.swift
+	Sources/DropledgerCore/API/Nullable.swift
 
 # $(call fuzz-build,ModuleName): swiftc straight against the prerequisites' Swift files.
 define fuzz-build

@@ -54,7 +54,9 @@ struct TLSAuthTests {
         let base = "https://127.0.0.1:\(exporter.port)"
         let trust = ["--cacert", files.path("cert.pem")]
 
-        for path in ["/metrics", "/-/healthy", "/-/ready", "/", "/api/v1/reasons"] {
+        // The samples hold addresses: behind the same authentication as everything else.
+        for path in ["/metrics", "/-/healthy", "/-/ready", "/", "/api/v1/reasons", "/api/v1/samples",
+                     "/api/v1/customers/none/samples", "/api/v1/customers/none/samples.pcapng"] {
             #expect(try Self.curl(base + path, trust + ["-u", "alice:correct horse"]).status == 200, "\(path) as alice")
             let anonymous = try Self.curl(base + path, trust)
             #expect(anonymous.status == 401, "\(path) without credentials")
