@@ -77,6 +77,7 @@ struct Demo: ParsableCommand {
           overview:  http://\(host):\(exporter.port)/   (open it in a browser)
           metrics:   http://\(host):\(exporter.port)/metrics
           try:       curl -s http://\(host):\(exporter.port)/metrics | grep dropledger_drops_total
+          packets:   dropledger watch --url http://\(host):\(exporter.port)   (sampled drops, live)
           the lab:   ip netns list | grep dldemo
         \(duration.map { "Running for \($0) s." } ?? "Ctrl-C stops the demo and removes the lab.")
 
