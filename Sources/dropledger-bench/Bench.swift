@@ -137,14 +137,19 @@ enum Bench {
                          body: DropMetrics.render(ledger.snapshot(), reasons: reasons))
         }
         for compressed in [false, true] {
-            var times: [Double] = [], size = ""
+            // time_starttransfer: the server's part (render, gzip), as libmicrohttpd sends a
+            // response once it is whole; time_total adds the transfer and curl's inflating.
+            var times: [Double] = [], firstByte: [Double] = [], size = ""
             for _ in 0 ..< 5 {
-                let out = run("curl -sS -o /dev/null \(compressed ? "--compressed " : "")-w '%{time_total} %{size_download}' "
+                let out = run("curl -sS -o /dev/null \(compressed ? "--compressed " : "")"
+                              + "-w '%{time_total} %{size_download} %{time_starttransfer}' "
                               + "http://127.0.0.1:\(server.port)/metrics").split(separator: " ")
                 times.append(Double(out[0])!)
                 size = String(out[1])
+                firstByte.append(Double(out[2])!)
             }
-            print("http series=\(largest) gzip=\(compressed) total_ms=\(median(times) * 1000) bytes=\(size)")
+            print("http series=\(largest) gzip=\(compressed) total_ms=\(median(times) * 1000) bytes=\(size) "
+                  + "first_byte_ms=\(median(firstByte) * 1000)")
         }
         server.stop()
     }

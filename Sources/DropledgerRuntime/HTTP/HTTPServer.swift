@@ -1,5 +1,5 @@
 import CMicroHTTPD
-import CZlib
+import CDeflate
 import DropledgerCore
 import Glibc
 import Logging
@@ -106,8 +106,8 @@ public final class HTTPServer: @unchecked Sendable {
 public enum HTTPCompression {
     /// Smaller bodies go out as they are: the gzip framing alone is 18 bytes.
     public static let minimumBytes = 1024
-    /// zlib level 1: most of the size reduction for a fraction of the time of level 6
-    /// (the exposition is very repetitive), so a large scrape stays fast.
+    /// Level 1: most of the size reduction for a fraction of the time of level 6 (the
+    /// exposition is very repetitive), so a large scrape stays fast.
     public static let level: Int32 = 1
 
     /// Compresses a successful, not yet encoded body of `minimumBytes` or more when
@@ -147,25 +147,21 @@ public enum HTTPCompression {
         return (gzipWeight ?? anyWeight ?? 0) > 0
     }
 
-    /// `bytes` in the gzip format (RFC 1952), or nil if zlib fails.
+    /// `bytes` in the gzip format (RFC 1952), or nil if compression fails. libdeflate
+    /// compresses the whole body in one call (no streaming state), each call with its
+    /// own compressor: scrapes may run concurrently.
     public static func gzip(_ bytes: [UInt8], level: Int32 = level) -> [UInt8]? {
-        guard bytes.count < Int(UInt32.max) else { return nil }
-        var stream = z_stream()
-        guard dl_deflate_init_gzip(&stream, level) == Z_OK else { return nil }
-        defer { deflateEnd(&stream) }
-        let bound = Int(deflateBound(&stream, uLong(bytes.count)))
-        var finished = false
-        let output = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
-            bytes.withUnsafeBufferPointer { input in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-                stream.avail_in = uInt(input.count)
-                stream.next_out = buffer.baseAddress
-                stream.avail_out = uInt(buffer.count)
-                finished = deflate(&stream, Z_FINISH) == Z_STREAM_END
+        guard let compressor = libdeflate_alloc_compressor(level) else { return nil }
+        defer { libdeflate_free_compressor(compressor) }
+        let bound = libdeflate_gzip_compress_bound(compressor, bytes.count)
+        return bytes.withUnsafeBytes { input -> [UInt8]? in
+            var written = 0
+            let output = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+                written = libdeflate_gzip_compress(compressor, input.baseAddress, input.count, buffer.baseAddress, buffer.count)
+                count = written
             }
-            count = finished ? Int(stream.total_out) : 0
+            return written > 0 ? output : nil
         }
-        return finished ? output : nil
     }
 }
 
