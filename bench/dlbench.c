@@ -24,6 +24,13 @@
  *   dlbench fill PROG_ID EVENTS_PER_CPU CUSTOMERS
  *       Fills the rings of an already loaded dropledger program (the Swift side
  *       of the capacity test, in dropledger-bench) the same way.
+ *
+ *   dlbench flood PROG_ID CUSTOMERS [EVENTS]
+ *       Writes EVENTS events (default CUSTOMERS) of CUSTOMERS distinct customer IDs into
+ *       the rings of a running dropledger program while its exporter consumes them: one
+ *       thread per CPU, pinned to it, a quarter ring per test run, an event that did not
+ *       fit written again by the next run. The memory bench's forged-ID flood on kernels
+ *       that refuse injected frames. Prints "events <n> seconds <s> retried <n>".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -255,7 +262,7 @@ static void pin(int cpu)
  * Opens the producer with the rings' geometry; the caller makes or reuses its maps,
  * then loads it.
  */
-static struct bench_producer_bpf *open_producer(uint32_t shift, uint32_t per_cpu, uint32_t customers)
+static struct bench_producer_bpf *open_producer(uint32_t shift, uint32_t per_cpu, uint32_t customers, uint32_t cpus)
 {
 	struct bench_producer_bpf *p = bench_producer_bpf__open();
 	uint32_t quarter = (1U << shift) / 4;
@@ -263,6 +270,7 @@ static struct bench_producer_bpf *open_producer(uint32_t shift, uint32_t per_cpu
 	if (!p)
 		die("opening the producer", errno);
 	p->rodata->customers = customers;
+	p->rodata->cpus = cpus;
 	p->rodata->ring_shift = shift;
 	/* As DropReaderConfiguration.wakeupEvents, a quarter ring rings the doorbell; a fill
 	 * smaller than that rings it with its last event, so that the consumer is timed
@@ -372,7 +380,7 @@ static int consume(uint32_t ring_bytes, uint32_t per_cpu, uint32_t customers)
 	for (int c = 0; c < ncpu; c++)
 		if ((doorbells[c] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "bench_doorbell", 0, 0, 4096, NULL)) < 0)
 			die("creating a doorbell", doorbells[c]);
-	p = open_producer(shift, per_cpu, customers);
+	p = open_producer(shift, per_cpu, customers, 0);
 	if ((err = bpf_map__set_max_entries(p->maps.events, (uint32_t)ncpu << shift)) ||
 	    (err = bpf_map__set_max_entries(p->maps.cursors, ncpu)) ||
 	    (err = bpf_map__set_max_entries(p->maps.doorbells, ncpu)) ||
@@ -455,8 +463,11 @@ static int map_of_program(int prog, const char *name)
 	return -1;
 }
 
-/* Fills the rings of a loaded dropledger program (by id): the Swift side's. */
-static int fill_program(uint32_t id, uint32_t per_cpu, uint32_t customers)
+/*
+ * A producer writing into the rings of a loaded dropledger program (by id); `cpus` as
+ * the producer's (0: fill, else flood).
+ */
+static struct bench_producer_bpf *producer_on_program(uint32_t id, uint32_t per_cpu, uint32_t customers, uint32_t cpus)
 {
 	int ncpu = libbpf_num_possible_cpus(), prog = bpf_prog_get_fd_by_id(id), err;
 	const char *names[] = { "events", "cursors", "doorbells" };
@@ -478,16 +489,92 @@ static int fill_program(uint32_t id, uint32_t per_cpu, uint32_t customers)
 
 	if (shift < 0 || info.max_entries % ncpu)
 		die("the events map is not one power-of-two ring per CPU", EINVAL);
-	struct bench_producer_bpf *p = open_producer(shift, per_cpu, customers);
+	struct bench_producer_bpf *p = open_producer(shift, per_cpu, customers, cpus);
 
 	if ((err = bpf_map__reuse_fd(p->maps.events, fds[0])) || (err = bpf_map__reuse_fd(p->maps.cursors, fds[1])) ||
 	    (err = bpf_map__reuse_fd(p->maps.doorbells, fds[2])) || (err = bench_producer_bpf__load(p)))
 		die("loading the producer on the program's rings", err);
-	fill(p, ncpu, per_cpu);
-	bench_producer_bpf__destroy(p);
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
 	close(prog);
+	return p;
+}
+
+/* Fills the rings of a loaded dropledger program (by id): the Swift side's. */
+static int fill_program(uint32_t id, uint32_t per_cpu, uint32_t customers)
+{
+	struct bench_producer_bpf *p = producer_on_program(id, per_cpu, customers, 0);
+
+	fill(p, libbpf_num_possible_cpus(), per_cpu);
+	bench_producer_bpf__destroy(p);
+	return 0;
+}
+
+/* One CPU's share of a flood. */
+struct flooder {
+	pthread_t thread;
+	int cpu, ncpu;
+	uint64_t target, retried;
+	struct bench_producer_bpf *p;
+};
+
+/* Written events (stats[0]) and misses (stats[1]) of this flooder's CPU. */
+static uint64_t producer_stat(struct flooder *f, __u32 k)
+{
+	__u64 values[f->ncpu];
+
+	if (bpf_map_lookup_elem(bpf_map__fd(f->p->maps.stats), &k, values))
+		die("reading the producer's counts", errno);
+	return values[f->cpu];
+}
+
+static void *flood_cpu(void *arg)
+{
+	struct flooder *f = arg;
+	uint8_t frame[64] = { 0 };
+	uint64_t chunk = f->p->rodata->wakeup_events, written;
+
+	pin(f->cpu);
+	while ((written = producer_stat(f, 0)) < f->target) {
+		uint64_t left = f->target - written, missed = producer_stat(f, 1);
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame),
+			    .repeat = left < chunk ? left : chunk);
+		int err = bpf_prog_test_run_opts(bpf_program__fd(f->p->progs.produce), &opts);
+
+		if (err)
+			die("running the producer", err);
+		if (producer_stat(f, 1) > missed) {
+			/* The ring is full: let the consumer on this CPU drain it. */
+			f->retried += producer_stat(f, 1) - missed;
+			usleep(20);
+		}
+	}
+	return NULL;
+}
+
+/* Floods a running exporter's rings with `events` events of `customers` distinct IDs. */
+static int flood_program(uint32_t id, uint32_t customers, uint64_t events)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	/* A quarter ring per run, as the doorbell's threshold. */
+	struct bench_producer_bpf *p = producer_on_program(id, UINT32_MAX, customers, ncpu);
+	struct flooder f[ncpu];
+	uint64_t retried = 0;
+	double start = now();
+
+	for (int c = 0; c < ncpu; c++) {
+		f[c] = (struct flooder){ .cpu = c, .ncpu = ncpu, .p = p,
+					 .target = events / ncpu + ((uint64_t)c < events % ncpu) };
+		if (pthread_create(&f[c].thread, NULL, flood_cpu, &f[c]))
+			die("pthread_create", errno);
+	}
+	for (int c = 0; c < ncpu; c++) {
+		pthread_join(f[c].thread, NULL);
+		retried += f[c].retried;
+	}
+	printf("events %llu seconds %.3f retried %llu\n", (unsigned long long)events, now() - start,
+	       (unsigned long long)retried);
+	bench_producer_bpf__destroy(p);
 	return 0;
 }
 
@@ -497,9 +584,13 @@ int main(int argc, char **argv)
 		return attach();
 	if (argc == 5 && !strcmp(argv[1], "fill"))
 		return fill_program(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "flood"))
+		return flood_program(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0),
+				     argc == 5 ? strtoull(argv[4], NULL, 0) : strtoull(argv[3], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "consume"))
 		return consume(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
 	fprintf(stderr, "usage: dlbench attach | consume RING_BYTES EVENTS_PER_CPU CUSTOMERS"
-			" | fill DROPLEDGER_PROG_ID EVENTS_PER_CPU CUSTOMERS\n");
+			" | fill DROPLEDGER_PROG_ID EVENTS_PER_CPU CUSTOMERS"
+			" | flood DROPLEDGER_PROG_ID CUSTOMERS [EVENTS]\n");
 	return 2;
 }

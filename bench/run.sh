@@ -18,6 +18,7 @@ CONSUMER_EVENTS_PER_CPU=${CONSUMER_EVENTS_PER_CPU:-2000000}
 CONSUMER_RING_BYTES=${CONSUMER_RING_BYTES:-$((128 << 20))}
 CONSUMER_ROUNDS=${CONSUMER_ROUNDS:-5}
 MEMORY_CUSTOMERS=${MEMORY_CUSTOMERS:-1000000}
+MEMORY_FLOOD=${MEMORY_FLOOD:-10000000}
 E2E_BIG_RING=${E2E_BIG_RING:-1MiB}
 RECOVERY_DROPS_PER_CPU=${RECOVERY_DROPS_PER_CPU:-500000}
 RECOVERY_ROUNDS=${RECOVERY_ROUNDS:-3}
@@ -33,14 +34,14 @@ for f in $BIN/dropledger $BIN/dropledger-inject $BIN/dropledger-bench $DLBENCH; 
 	[ -x "$f" ] || { echo "bench: $f missing; run 'make bench'" >&2; exit 1; }
 done
 
-# Sections 1 to 6 drive injected frames with metadata (BPF_PROG_TEST_RUN live frames).
-# On a kernel that refuses them only section 7 (sampling, socket drops) runs, and
+# Sections 1, 2, 3 and 6 drive injected frames with metadata (BPF_PROG_TEST_RUN live frames).
+# On a kernel that refuses them only sections 4, 5 and 7 (scrape, memory, sampling) run, and
 # RESULTS.md keeps the other sections as last measured, with their date. BENCH_SECTIONS
-# picks among those that run here (default "4 7").
+# picks among those that run here (default "4 5 7").
 PARTIAL=no
 if $BIN/dropledger-inject features | grep -q '^live_frames=no'; then
-	echo "bench: this kernel refuses BPF_PROG_TEST_RUN live frames, which sections 1 to 6 inject" \
-		"(upstream kernels allow them since 5.18): measuring section 7 only, and updating only it in $OUT" >&2
+	echo "bench: this kernel refuses BPF_PROG_TEST_RUN live frames, which sections 1, 2, 3 and 6 inject" \
+		"(upstream kernels allow them since 5.18): measuring sections ${BENCH_SECTIONS:-4 5 7} only, and updating only them in $OUT" >&2
 	PARTIAL=yes
 fi
 
@@ -166,6 +167,71 @@ included, median of 5): plain $(printf %.1f "$(kv total_ms <<<"$plain")") ms / $
 "
 }
 
+# ---- 5. memory: in process, and the real exporter under floods of forged IDs; no injected frames ----
+# Sets MEMORY_SECTION (Markdown), MEMORY_ROW and FLOOD_ROW (the targets table's rows).
+memory() {
+	log "5 memory: $MEMORY_CUSTOMERS distinct customers in process; floods of $MEMORY_CUSTOMERS and $MEMORY_FLOOD IDs into dropledger serve"
+	local line ingest render peak
+	line=$($BIN/dropledger-bench memory "$MEMORY_CUSTOMERS")
+	mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+	ingest=$(mb "$(kv rss_after_ingest_kb <<<"$line")")
+	render=$(mb "$(kv rss_after_render_kb <<<"$line")")
+	peak=$(mb "$(kv peak_kb <<<"$line")")
+	MEMORY_ROW="| ≤ 256 MB resident with 1M customers | in process: ingest $ingest MiB, peak $peak MiB (one render with the default --max-customers 10000) | $(verdict "$peak <= 256" "peak $peak MiB vs ≤ 256") |"
+	local one ten one_peak ten_peak worst limit
+	one=$(bench/memory-flood.sh "$BIN" "$DLBENCH" "$MEMORY_CUSTOMERS")
+	ten=$(bench/memory-flood.sh "$BIN" "$DLBENCH" "$MEMORY_FLOOD")
+	one_peak=$(mb "$(kv peak_kb <<<"$one")")
+	ten_peak=$(mb "$(kv peak_kb <<<"$ten")")
+	worst=$(( one_peak > ten_peak ? one_peak : ten_peak ))
+	# The DaemonSet's memory limit, in MiB (it is written in Mi).
+	limit=$(awk '/limits:/ { l = 1 } l && $1 == "memory:" { sub(/Mi$/, "", $2); print $2; exit }' deploy/kubernetes/daemonset.yaml)
+	local exact="yes"
+	[ "$(kv exact <<<"$one")" = yes ] && [ "$(kv exact <<<"$ten")" = yes ] || exact="no"
+	local why=""
+	awk "BEGIN { exit !($worst <= 128) }" || why="peak $worst MiB vs ≤ 128: over by $((worst - 128)) MiB"
+	awk "BEGIN { exit !($limit >= 2 * $worst) }" || why="${why:+$why; }the DaemonSet's limit ${limit}Mi is under twice the peak"
+	[ $exact = yes ] || why="${why:+$why; }counts not exact"
+	FLOOD_ROW="| memory (issue 18): the real exporter's peak ≤ 128 MB with 1M distinct customers and under a 10M-ID flood; the DaemonSet's limit ≥ 2× the peak | peak (VmHWM) $one_peak MiB with $MEMORY_CUSTOMERS IDs, $ten_peak MiB with $MEMORY_FLOOD; counts exact: $exact; \`deploy/kubernetes/daemonset.yaml\` limits it to ${limit}Mi ($(awk -v l="$limit" -v w="$worst" 'BEGIN { printf "%.1f", l / w }')× the peak) | $( [ -z "$why" ] && echo "**met**" || echo "**missed** ($why)") |"
+	flood_row() {
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(kv events <<<"$2")" "$(kv flood_s <<<"$2")" \
+			"$(kv exact <<<"$2")" "$(kv other <<<"$2")" "$(mb "$(kv rss_kb <<<"$2")")" "$(mb "$(kv peak_kb <<<"$2")")"
+	}
+	MEMORY_SECTION="## 5. Memory
+
+Measured $START on $KERNEL (run by \`make bench\`).
+
+**The real exporter** (\`bench/memory-flood.sh $BIN $DLBENCH N\`): \`dropledger serve\` with its default
+flags (only the listen address differs). \`dlbench flood\` writes N events of N distinct customer IDs
+(reason 2) into its per-CPU rings from every CPU while it consumes them (the bench producer,
+\`bpf/bench/producer.bpf.c\`, with the program's own \`enqueue()\`: no injected frames, so this runs on
+any kernel; an event that finds its ring full is written again). When \`/metrics\` counts all N,
+three scrapes (plain, gzip, plain) and two API calls (\`/api/v1/customers\`, \`/api/v1/customers/1000\`);
+then VmRSS and VmHWM from \`/proc/PID/status\`.
+
+| distinct IDs | events | flood s | exact | in customer=\"other\" | resident at the end MiB | peak (VmHWM) MiB |
+|---|---|---|---|---|---|---|
+$(flood_row "$MEMORY_CUSTOMERS" "$one")
+$(flood_row "$MEMORY_FLOOD" "$ten")
+
+What bounds it: at most \`--max-series\` (262144) (customer, reason) series are counted one by one,
+the customers with the fewest drops summed into \`other\` past it; API detail for at most
+\`--api.max-customers\` (100000) customers, and never more than a tenth over it between evictions;
+\`/metrics\` computed from the ledger's table under its lock, without a copy; glibc's mmap threshold
+fixed so freed tables go back to the system.
+
+**In process** (\`dropledger-bench memory $MEMORY_CUSTOMERS\`): $MEMORY_CUSTOMERS events of distinct customers
+recorded through \`DropTally\` and published to a \`DropLedger\` every 4096 events (as the consumer does
+per drain), then one \`DropMetrics.render\` as \`serve\` does it.
+
+| | MiB |
+|---|---|
+| resident after ingest | $ingest |
+| resident after one render | $render |
+| peak (VmHWM) | $peak |
+"
+}
+
 # ---- 7. sampling (issue 17): the program's cost per drop with samples off and at the default rate ----
 # Sets SAMPLING_SECTION (Markdown) and SAMPLING_ROW (the targets table's row).
 sampling() {
@@ -211,13 +277,14 @@ Verdict: $verdict.
 SAMPLING_ROUNDS=${SAMPLING_ROUNDS:-9}
 SAMPLING_SECONDS=${SAMPLING_SECONDS:-3}
 
-# Without live frames: the sections that need none (4 and 7, or those in BENCH_SECTIONS).
-BENCH_SECTIONS=${BENCH_SECTIONS:-4 7}
+# Without live frames: the sections that need none (4, 5 and 7, or those in BENCH_SECTIONS).
+BENCH_SECTIONS=${BENCH_SECTIONS:-4 5 7}
 if [ $PARTIAL = yes ]; then
 	: >"$TMP/rows.md"
 	for section in $BENCH_SECTIONS; do
 		case $section in
 			4) scrape; printf '%s\n' "$SCRAPE_SECTION" >"$TMP/section-4.md"; printf '%s\n' "$SCRAPE_ROW" "$COMPRESSED_ROW" >>"$TMP/rows.md" ;;
+			5) memory; printf '%s\n' "$MEMORY_SECTION" >"$TMP/section-5.md"; printf '%s\n' "$MEMORY_ROW" "$FLOOD_ROW" >>"$TMP/rows.md" ;;
 			7) sampling; printf '%s\n' "$SAMPLING_SECTION" >"$TMP/section-7.md"; printf '%s\n' "$SAMPLING_ROW" >>"$TMP/rows.md" ;;
 			*) log "section $section needs live frames (or is not one): skipped" ;;
 		esac
@@ -228,7 +295,7 @@ import re, sys
 path, tmp = sys.argv[1], sys.argv[2]
 text = open(path).read()
 import os
-for number in ("4", "7"):
+for number in ("4", "5", "7"):
     if not os.path.exists(f"{tmp}/section-{number}.md"):
         continue
     section = open(f"{tmp}/section-{number}.md").read().rstrip("\n") + "\n"
@@ -240,7 +307,10 @@ for number in ("4", "7"):
 lines = text.split("\n")
 start = lines.index("## Targets (issue 6)")
 for row in open(f"{tmp}/rows.md").read().strip().split("\n"):
-    key = row.split("|")[1].split(":")[0].split("≤")[0].strip()
+    # A row is known by its first cell up to ":" or "≤" (unless it starts with "≤").
+    key = row.split("|")[1].split(":")[0].strip()
+    if not key.startswith("≤"):
+        key = key.split("≤")[0].strip()
     found = [i for i, l in enumerate(lines) if i > start and l.startswith("| " + key)]
     if found:
         lines[found[0]] = row
@@ -252,7 +322,7 @@ for row in open(f"{tmp}/rows.md").read().strip().split("\n"):
 open(path, "w").write("\n".join(lines))
 PY
 	log "updated sections $BENCH_SECTIONS of $OUT (the others need live frames or were not rerun: left as last measured)"
-	sed -n '/^## Targets/,/^## 1\./p;/^## 4\./,/^## 6\./p;/^## 7\./,$p' "$OUT"
+	sed -n '/^## Targets/,/^## 1\./p;/^## 4\./,$p' "$OUT"
 	exit 0
 fi
 
@@ -500,13 +570,7 @@ TAG_EXACT=$(kv tagged_exact <<<"$TAGGER_OUT")
 TAG_RATIO=$(awk -v a="$TAG_COUNT" -v b="$TAG_PASS" 'BEGIN { printf "%.2f", a / b }')
 TAG_RATIO_PLAIN=$(awk -v a="$TAG_PLAIN" -v b="$TAG_PASS" 'BEGIN { printf "%.2f", a / b }')
 
-log "5/5 memory: $MEMORY_CUSTOMERS distinct customers through DropBatch/DropLedger"
-MEMLINE=$($BIN/dropledger-bench memory "$MEMORY_CUSTOMERS")
-MEM_INGEST_MB=$(awk -v k="$(kv rss_after_ingest_kb <<<"$MEMLINE")" 'BEGIN { printf "%.0f", k / 1024 }')
-MEM_RENDER_MB=$(awk -v k="$(kv rss_after_render_kb <<<"$MEMLINE")" 'BEGIN { printf "%.0f", k / 1024 }')
-MEM_PEAK_MB=$(awk -v k="$(kv peak_kb <<<"$MEMLINE")" 'BEGIN { printf "%.0f", k / 1024 }')
-MEM_INGEST_S=$(kv ingest_s <<<"$MEMLINE")
-
+memory
 scrape
 sampling
 
@@ -527,7 +591,6 @@ V_LOST=$([ "$E2E_EXACT" = yes ] && [ "$E2E_UNRECORDED" = 0 ] && echo "**met**" |
 V_OVERFLOW=$(verdict "$E2E_OVERFLOW == 0" "$E2E_OVERFLOW of $E2E_TOTAL drops overflowed")
 V_CPU=$(verdict "$E2E_NS_PER_EVENT <= 150" "$E2E_NS_PER_EVENT ns vs ≤ 150 ns")
 V_CONSUMER=$(verdict "$CONSUMER_RATIO >= 0.7" "${CONSUMER_RATIO}× vs ≥ 0.7×")
-V_MEM=$(verdict "$MEM_PEAK_MB <= 256" "peak $MEM_PEAK_MB MB vs ≤ 256 MB")
 V_TAGGER=$(verdict "$TAG_EXTRA <= 10" "+$TAG_EXTRA ns vs ≤ 10 ns")
 [ "$TAG_EXACT" = yes ] || V_TAGGER="**missed** (counts not exact)"
 V_RECOVERY=$([ "$REC_COUNTED" = "$REC_SENT" ] && [ "$REC_INVALID" = 0 ] && echo "**measured**, exact" || echo "**missed** ($REC_COUNTED of $REC_SENT attributed)")
@@ -557,7 +620,8 @@ are noise; the ratios are measured within this one run.
 | Swift consumer ≥ 0.7× the C consumer | ${CONSUMER_RATIO}× | $V_CONSUMER |
 $SCRAPE_ROW
 $COMPRESSED_ROW
-| ≤ 256 MB resident with 1M customers | ingest $MEM_INGEST_MB MB, peak $MEM_PEAK_MB MB (one render with the default --max-customers 10000) | $V_MEM |
+$MEMORY_ROW
+$FLOOD_ROW
 | tagger (issue 16): per-customer counting adds ≤ 10 ns per packet | $TAG_COUNT vs $TAG_PLAIN ns/packet without counting: +$TAG_EXTRA ns; ${TAG_RATIO}× the XDP_PASS floor ($TAG_PASS ns; ${TAG_RATIO_PLAIN}× before counting); counts exact: $TAG_EXACT | $V_TAGGER |
 | area recovery (issue 15): what a recovered drop costs, all attributed | $REC_VX_NS vs $REC_PLAIN_NS ns/drop on the common path: +$REC_EXTRA_NS ns (${REC_RATIO}×); $REC_COUNTED of $REC_SENT attributed, $REC_INVALID invalid | $V_RECOVERY |
 $SAMPLING_ROW
@@ -673,18 +737,7 @@ of $TAGGER_RUNS runs. The kernel's timer overhead is in all three alike.
 | tagger without per-customer counting | $TAG_PLAIN | ${TAG_RATIO_PLAIN}× |
 | tagger (counting per customer) | $TAG_COUNT | ${TAG_RATIO}× |
 
-## 5. Memory
-
-In process (\`dropledger-bench memory\`): $MEMORY_CUSTOMERS events of distinct customers recorded
-through \`DropBatch\` and published to a \`DropLedger\` every 4096 events (as the consumer does
-per drain), then one \`DropMetrics.render\` as \`serve\` does it (default --max-customers 10000: the top customers by name, the rest summed into \`other\`).
-
-| | MB |
-|---|---|
-| resident after ingest | $MEM_INGEST_MB |
-| resident after one render | $MEM_RENDER_MB |
-| peak (VmHWM) | $MEM_PEAK_MB |
-
+$MEMORY_SECTION
 $SAMPLING_SECTION
 EOF
 log "wrote $OUT"

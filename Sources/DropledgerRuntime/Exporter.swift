@@ -29,6 +29,9 @@ public final class Exporter: Sendable {
         public var samplesKept: Int = 32
         /// Keep the bytes after the headers too (`--samples.payload`).
         public var samplesPayload = false
+        /// (customer, reason) series counted one by one (`--max-series`); past it the
+        /// customers with the fewest drops are summed into `other`.
+        public var maxSeries = DropLedger.defaultSeriesLimit
 
         public init(listenAddress: ListenAddress, telemetryPath: String, reader: DropReaderConfiguration, version: String,
                     trackedCustomers: Int = 100_000, maxCustomers: Int = 10_000, http: HTTPSettings = HTTPSettings(),
@@ -65,7 +68,8 @@ public final class Exporter: Sendable {
         LibBPFLog.shared.install(logger: logger)
         let reasons = try KernelDropReasons.load()
         logger.debug("read \(reasons.count) drop reasons from the kernel's BTF")
-        let ledger = DropLedger(trackedCustomers: configuration.trackedCustomers, exposedCustomers: configuration.maxCustomers)
+        let ledger = DropLedger(trackedCustomers: configuration.trackedCustomers, seriesLimit: configuration.maxSeries,
+                                exposedCustomers: configuration.maxCustomers)
         self.ledger = ledger
         self.reasons = reasons
         self.logger = logger

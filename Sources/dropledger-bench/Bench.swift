@@ -169,6 +169,7 @@ enum Bench {
     // MARK: Memory
 
     static func memory(customers: Int) {
+        MemoryAllocator.bound()  // as `serve`
         let before = status("VmRSS")
         let start = now()
         let ledger = DropLedger()

@@ -63,6 +63,11 @@ struct Serve: ParsableCommand {
             help: "Customers whose drop detail the JSON API keeps; beyond it the least recently dropping are evicted.")
     var apiMaxCustomers: Int = 100_000
 
+    @Option(name: .customLong("max-series"),
+            help: ArgumentHelp("(customer, reason) series counted one by one; past it the customers with the fewest drops are summed into customer=\"other\" (exactly), which bounds memory under a flood of forged IDs.",
+                               valueName: "max-series"))
+    var maxSeries: Int = DropLedger.defaultSeriesLimit
+
     @Option(name: .customLong("tag"),
             help: "Also tag this interface with dropledger's XDP tagger while serving, and untag it on exit.")
     var tagInterface: String?
@@ -117,6 +122,9 @@ struct Serve: ParsableCommand {
         }
         guard maxCustomers >= 1 else { throw ValidationError("--max-customers must be at least 1") }
         guard apiMaxCustomers >= 1 else { throw ValidationError("--api.max-customers must be at least 1") }
+        guard maxSeries >= 1024 else {
+            throw ValidationError("--max-series must be at least 1024 (it bounds memory; the default is \(DropLedger.defaultSeriesLimit))")
+        }
         guard samplesRate <= 1_000_000 else {
             throw ValidationError("--samples.rate must be from 0 (off) to 1000000 samples per second per CPU, got \(samplesRate)")
         }
@@ -136,6 +144,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        MemoryAllocator.bound()
         let logger = LogSetup.bootstrap(level: logLevel.level)
         for deprecation in deprecations { logger.warning("\(deprecation)") }
         let address: ListenAddress
@@ -174,6 +183,7 @@ struct Serve: ParsableCommand {
                 customersFile: customersFile)
             configuration.samplesKept = samplesKeep
             configuration.samplesPayload = samplesPayload
+            configuration.maxSeries = maxSeries
             exporter = try Exporter(configuration: configuration, logger: logger)
         } catch let error as RuntimeError {
             logger.error("\(error)")

@@ -59,6 +59,47 @@ struct ActivityTrackerTests {
         #expect(tracker.customers.count == 9)
         #expect(tracker.evicted == 2)
         #expect(Set(tracker.customers.keys) == Set([1, 4, 5, 6, 7, 8, 9, 10, 11].map { DropCustomer.id($0) }))
+        // Moved in place with their own detail, and still found by the index.
+        for id in UInt64(4)...11 {
+            let activity = tracker.customers[.id(id)]!
+            #expect(activity.lastSeen == Double(id + (id == 11 ? 10 : 0)) && activity.total == DropCount(drops: 2, bytes: 100))
+        }
+        #expect(tracker.customers[.id(1)]!.firstSeen == 1 && tracker.customers[.id(1)]!.lastSeen == 20)
+        #expect(tracker.customers[.id(2)] == nil)
+    }
+
+    /// Between two evictions (a flood of new IDs faster than maintenance), detail stops
+    /// at the capacity and a tenth: known customers keep counting, new ones get none.
+    @Test func newCustomersPastTheHardLimitGetNoDetail() {
+        var tracker = ActivityTracker(capacity: 100)
+        #expect(tracker.hardLimit == 110)
+        record(&tracker, Array(1...200), at: 1)
+        #expect(tracker.customers.count == 110)
+        #expect(tracker.evicted == 90, "never kept counts as evicted")
+        #expect(tracker.customers[.id(111)] == nil)
+        record(&tracker, [5], at: 2)
+        #expect(tracker.customers[.id(5)]!.total == DropCount(drops: 4, bytes: 200))
+        tracker.evict()
+        #expect(tracker.customers.count == 90 && tracker.evicted == 110)
+        #expect(tracker.customers[.id(5)] != nil, "the most recent is kept")
+        record(&tracker, [300], at: 3)
+        #expect(tracker.customers[.id(300)] != nil)
+    }
+
+    /// Past 16 sites a customer's sites are indexed: counts stay per site.
+    @Test func manySitesOfOneCustomer() {
+        var tracker = ActivityTracker(capacity: 10)
+        for round in 0..<3 {
+            for ifindex in UInt32(1)...40 {
+                tracker.add(DropSite(customer: .id(1), reason: 3, location: 0xffff_ffff_8100_0000, ifindex: ifindex, netnsInode: 7),
+                            DropCount(drops: 1, bytes: UInt64(ifindex)), at: Double(round))
+            }
+        }
+        let one = tracker.customers[.id(1)]!
+        #expect(one.sites.count == 40)
+        #expect(one.devices.count == 40)
+        #expect(one.devices[DeviceID(ifindex: 17, netnsInode: 7)] == DropCount(drops: 3, bytes: 51))
+        #expect(one.total == DropCount(drops: 120, bytes: 3 * 820))
     }
 }
 

@@ -9,6 +9,7 @@
 #include "../event_ring.h"
 
 const volatile __u32 customers = 1000;
+const volatile __u32 cpus = 0;
 
 /* [0] events written, [1] ring full, [2] sequence */
 struct {
@@ -26,23 +27,32 @@ static __always_inline void bump(__u32 k)
 		*v += 1;
 }
 
-SEC("xdp")
-int produce(struct xdp_md *ctx)
+/* A TC program: each BPF_PROG_TEST_RUN of an XDP program switches the kernel's XDP
+ * dispatcher (a static key and an RCU grace period, ~10 ms), which made a flood of
+ * short runs sleep most of the time. */
+SEC("tc")
+int produce(struct __sk_buff *ctx)
 {
 	__u32 k = 2;
 	__u64 *seq = bpf_map_lookup_elem(&stats, &k), n;
 
 	if (!seq)
-		return XDP_PASS;
-	n = (*seq)++;
+		return 0;
+	n = *seq;
 	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 id = cpus ? 1000 + (n * cpus + cpu) % customers : 1000 + (n % customers);
+	__u32 reason = cpus ? 2 : 2 + ((n / customers) & 3);
 
-	if (enqueue(this_cpu_cursor(cpu), cpu, 1000 + (n % customers), 0xffffffff81000000ULL, 2 + ((n / customers) & 3), 2,
-		    4026531840U, 64, DL_STATUS_CUSTOMER, 1))
+	if (enqueue(this_cpu_cursor(cpu), cpu, id, 0xffffffff81000000ULL, reason, 2, 4026531840U, 64,
+		    DL_STATUS_CUSTOMER, 1)) {
 		bump(0);
-	else
+		*seq = n + 1;
+	} else {
 		bump(1);
-	return XDP_PASS;
+		if (!cpus)
+			*seq = n + 1;
+	}
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -10,5 +10,6 @@
 #include "dl_affinity.h"
 #include "dl_epoll.h"
 #include "dl_mounts.h"
+#include "dl_malloc.h"
 
 #endif

@@ -79,7 +79,10 @@ public struct APIResponder: Sendable {
         let reasonNumber = try reasonNumber(reason)
         let tagged = traffic.totals()
         return ledger.withActivity { activity, _ in
-            var rows: [(customer: DropCustomer, count: DropCount, rate: Double, activity: CustomerActivity)] = []
+            // A row keeps what sorting needs, not the customer's whole detail (240 bytes
+            // each: 100k rows of it were the API's largest allocation).
+            typealias Row = (customer: DropCustomer, count: DropCount, rate: Double, totalDrops: UInt64)
+            var rows: [Row] = []
             rows.reserveCapacity(activity.customers.count)
             for (customer, record) in activity.customers {
                 let count: DropCount
@@ -91,15 +94,15 @@ public struct APIResponder: Sendable {
                 } else {
                     count = record.total
                 }
-                rows.append((customer, count, record.window.rate(over: 10, at: now), record))
+                rows.append((customer, count, record.window.rate(over: 10, at: now), record.total.drops))
             }
             // The loss ratio counts all of a customer's drops, whatever `reason` filters.
             func traffic(_ customer: DropCustomer) -> TrafficCount {
                 if case .id(let id) = customer { return tagged[id] ?? TrafficCount() }
                 return TrafficCount()
             }
-            func loss(_ row: (customer: DropCustomer, count: DropCount, rate: Double, activity: CustomerActivity)) -> Double? {
-                Self.ratio(row.activity.total.drops, traffic(row.customer).packets)
+            func loss(_ row: Row) -> Double? {
+                Self.ratio(row.totalDrops, traffic(row.customer).packets)
             }
             switch sort {
             case .drops: rows.sort { ($0.count.drops, $1.customer) > ($1.count.drops, $0.customer) }
@@ -112,10 +115,11 @@ public struct APIResponder: Sendable {
             }
             let summaries = rows.prefix(limit).map { row in
                 let t = traffic(row.customer)
+                let reasons = activity.customers[row.customer].map { reasonCounts($0.reasons) } ?? []
                 return APIModels.CustomerSummary(customer: row.customer.label, name: name(row.customer), drops: row.count.drops,
                                                  bytes: row.count.bytes, rate: row.rate, tagged_packets: t.packets,
                                                  tagged_bytes: t.bytes, loss_ratio: loss(row),
-                                                 top_reasons: Array(reasonCounts(row.activity.reasons).prefix(3)))
+                                                 top_reasons: Array(reasons.prefix(3)))
             }
             return APIModels.CustomerList(customers: summaries, sort: sort.rawValue, reason: reason,
                                           tracked_customers: activity.customers.count, evicted_customers: activity.evicted)
@@ -233,11 +237,13 @@ public struct APIResponder: Sendable {
     }
 
     func reasonList(limit: Int) -> APIModels.ReasonList {
-        let totals = ledger.snapshot().counters
+        // Under the ledger's lock rather than from a snapshot: no copy of the whole table.
         var byReason: [UInt32: (count: DropCount, customers: [(DropCustomer, DropCount)])] = [:]
-        for (key, count) in totals {
-            byReason[key.reason, default: (DropCount(), [])].count += count
-            byReason[key.reason, default: (DropCount(), [])].customers.append((key.customer, count))
+        ledger.withActivity { _, totals in
+            for (key, count) in totals.counters {
+                byReason[key.reason, default: (DropCount(), [])].count += count
+                byReason[key.reason, default: (DropCount(), [])].customers.append((key.customer, count))
+            }
         }
         let summaries = byReason.map { reason, entry in
             let top = entry.customers.sorted { ($0.1.drops, $1.0) > ($1.1.drops, $0.0) }.prefix(limit)

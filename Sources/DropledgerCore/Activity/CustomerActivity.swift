@@ -13,7 +13,12 @@ public struct CustomerActivity: Sendable {
     public private(set) var total = DropCount()
     public private(set) var firstSeen: Double
     public private(set) var lastSeen: Double
-    public private(set) var sites: [Site: DropCount] = [:]
+    /// Counts per site. A list, not a `Dictionary`: almost every customer has one or a
+    /// few sites, and a one-entry dictionary costs twice the memory of a one-entry list.
+    /// Past `indexedSites` sites, an index finds them (a customer dropping on many devices).
+    public private(set) var sites: [(key: Site, value: DropCount)] = []
+    private var siteIndex: [Site: Int]?
+    static let indexedSites = 16
     public private(set) var window = RateWindow()
 
     init(at time: Double) {
@@ -24,8 +29,18 @@ public struct CustomerActivity: Sendable {
     mutating func add(_ site: DropSite, _ count: DropCount, at time: Double) {
         total += count
         lastSeen = max(lastSeen, time)
-        sites[Site(reason: site.reason, location: site.location, ifindex: site.ifindex, netnsInode: site.netnsInode),
-              default: DropCount()] += count
+        let key = Site(reason: site.reason, location: site.location, ifindex: site.ifindex, netnsInode: site.netnsInode)
+        let found = siteIndex.map { $0[key] } ?? sites.firstIndex { $0.key == key }
+        if let index = found {
+            sites[index].value += count
+        } else {
+            sites.append((key, count))
+            if siteIndex != nil {
+                siteIndex![key] = sites.count - 1
+            } else if sites.count >= Self.indexedSites {
+                siteIndex = Dictionary(uniqueKeysWithValues: sites.indices.map { (sites[$0].key, $0) })
+            }
+        }
         window.add(count.drops, at: time)
     }
 

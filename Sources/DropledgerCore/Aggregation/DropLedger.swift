@@ -29,12 +29,16 @@ public final class DropLedger: Sendable {
     /// How many customers `/metrics` names at most (`--max-customers`).
     public let exposedCustomers: Int
 
+    /// The default `seriesLimit` (`--max-series`): 2^18 (customer, reason) series, about
+    /// 10 MB of table, a tenth of the exporter's 128 MB budget under a forged-ID flood.
+    public static let defaultSeriesLimit = 262_144
+
     /// `trackedCustomers`: how many customers keep API detail (see `ActivityTracker`).
     /// `seriesLimit`: beyond this many (customer, reason) series, `maintain()` sums the
     /// customers that dropped least into `other`, halving the table: memory stays bounded
     /// when forged metadata brings millions of IDs, and every drop stays counted.
     /// `exposedCustomers`: how many customers `exposition()` names (`--max-customers`).
-    public init(trackedCustomers: Int = 100_000, seriesLimit: Int = 1_000_000, exposedCustomers: Int = 10_000) {
+    public init(trackedCustomers: Int = 100_000, seriesLimit: Int = DropLedger.defaultSeriesLimit, exposedCustomers: Int = 10_000) {
         state = Mutex(State(activity: ActivityTracker(capacity: trackedCustomers)))
         self.seriesLimit = seriesLimit
         namedCustomers = Mutex(NamedCustomers(limit: exposedCustomers))
@@ -100,29 +104,22 @@ public final class DropLedger: Sendable {
     }
 
     /// `exposition()`, and the customers it names by ID (the tagged-traffic series name the same).
+    ///
+    /// Computed under the lock from the ledger's own table, not from a copy of it: with
+    /// hundreds of thousands of customers a copy per scrape was the largest allocation
+    /// of the exporter. The consumers do not wait meanwhile (`publish` tries the lock);
+    /// their tallies grow until the next attempt.
     public func expositionNaming() -> (snapshot: LedgerSnapshot, summed: Int, named: Set<UInt64>) {
         namedCustomers.withLock { named in
-            while true {
-                let (snapshot, compactions) = state.withLock { state in
-                    let copy = state.totals
-                    state.totals.counters.detachStorage()
-                    return (copy, state.compactions)
-                }
-                var next = named
-                var served = snapshot
+            state.withLock { state in
+                var served = state.totals
                 let summed: Int
-                (served.counters, summed) = next.series(for: snapshot.counters, compactions: compactions)
-                // Protect the new named set, unless a compaction ran meanwhile with the old
-                // one (and may have summed away a customer just named): then start over.
-                let committed = state.withLock { state in
-                    guard state.compactions == compactions else { return false }
-                    state.protected = Set(next.named)
-                    return true
-                }
-                if committed {
-                    named = next
-                    return (served, summed, Set(next.named))
-                }
+                (served.counters, summed) = named.series(for: state.totals.counters, compactions: state.compactions)
+                // `named` may keep the table as what `other` served: the next merge must not
+                // pay for copying it on a consumer thread.
+                state.totals.counters.detachStorage()
+                state.protected = Set(named.named)
+                return (served, summed, state.protected)
             }
         }
     }

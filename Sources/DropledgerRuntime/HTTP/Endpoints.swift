@@ -110,7 +110,7 @@ final class Endpoints: Sendable {
             type: .gauge, samples: [MetricSample(value: .integer(UInt64(tracked)))]))
         families.append(MetricFamily(
             name: "dropledger_api_evicted_customers_total",
-            help: "Customers whose API detail was evicted, least recently dropping first, to bound memory (their totals stay exact).",
+            help: "Customers whose API detail was evicted, least recently dropping first, or never kept because a flood of new customers filled it before eviction ran, to bound memory (their totals stay exact).",
             type: .counter, samples: [MetricSample(value: .integer(evicted))]))
         let tagged = Tagger.taggedInterfaces()
         if !tagged.isEmpty {
