@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("crypt")]),
         .target(name: "CLinux"),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl-gnutls")]),
-        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        .target(name: "CGzip", linkerSettings: [.linkedLibrary("isal")]),
 
         // Child processes for synchronous code, shared by the demo (the system's network
         // tools) and the integration tests (their commands, exporters and servers).
@@ -43,7 +43,7 @@ let package = Package(
 
         // Owns kernel and HTTP resources; turns C errors into typed Swift errors.
         .target(name: "DropledgerRuntime", dependencies: [
-            "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD", "CLinux", "CCurl", "CDeflate",
+            "DropledgerCore", "CLibBPF", "CBPFPrograms", "CMicroHTTPD", "CLinux", "CCurl", "CGzip",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
@@ -77,7 +77,7 @@ let package = Package(
                     resources: [.copy("Golden")]),
         // Root, real kernel: namespaces, injected frames, the built binaries. See Tests/IntegrationTests.
         .testTarget(name: "IntegrationTests", dependencies: [
-            "DropledgerCore", "ChildProcesses", .product(name: "Yams", package: "Yams"),
+            "DropledgerCore", "DropledgerRuntime", "ChildProcesses", .product(name: "Yams", package: "Yams"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
     ]

@@ -139,8 +139,8 @@ scrape() {
 	for n in 1000 10000 100000; do
 		line=$(grep "^scrape series=$n " "$TMP/scrape.txt")
 		rows+=$(awk -v r="$(kv render_ms <<<"$line")" -v b="$(kv bytes <<<"$line")" -v g="$(kv gzip_ms <<<"$line")" \
-			-v gb="$(kv gzip_bytes <<<"$line")" -v n="$n" \
-			'BEGIN { printf "| %d | %.1f | %d | %.1f | %d (%.1f×) |\n", n, r, b, g, gb, b / gb }')$'\n'
+			-v gb="$(kv gzip_bytes <<<"$line")" -v st="$(kv streamed_ms <<<"$line")" -v n="$n" \
+			'BEGIN { printf "| %d | %.1f | %d | %.1f | %d (%.1f×) | %.1f |\n", n, r, b, g, gb, b / gb, st }')$'\n'
 		[ "$n" = 100000 ] && render_100k=$(kv render_ms <<<"$line")
 	done
 	plain=$(grep '^http .*gzip=false' "$TMP/scrape.txt")
@@ -148,22 +148,29 @@ scrape() {
 	local gzip_ms first_ms
 	gzip_ms=$(printf %.1f "$(kv total_ms <<<"$gzipped")")
 	first_ms=$(printf %.1f "$(kv first_byte_ms <<<"$gzipped")")
+	local exposition_ms rounds
+	exposition_ms=$(printf %.1f "$(kv ms < <(grep '^exposition ' "$TMP/scrape.txt"))")
+	rounds=$(kv first_byte_rounds <<<"$gzipped" | sed 's/,/, /g')
 	SCRAPE_ROW="| 100k-series render ≤ 50 ms, gzip supported | $(printf %.1f "$render_100k") ms; gzip yes | $(verdict "$render_100k <= 50" "$(printf %.1f "$render_100k") ms vs ≤ 50 ms") |"
-	COMPRESSED_ROW="| compressed scrape (issue 18): 100k series over HTTP with gzip ≤ 50 ms | the server's part (to the first byte: render and gzip) $first_ms ms; with the transfer and curl's inflating of 15 MB, $gzip_ms ms (\`curl --compressed\`, median of 5) | $(verdict "$first_ms <= 50" "$first_ms ms vs ≤ 50 ms: over by $(awk -v m="$first_ms" 'BEGIN { printf "%.1f", m - 50 }') ms") |"
+	COMPRESSED_ROW="| compressed scrape (issue 18): 100k series over HTTP with gzip ≤ 50 ms | the server's part (to the first byte: exposition, render and gzip) $first_ms ms, median of 9; with the transfer and curl's inflating of 15 MB, $gzip_ms ms (\`curl --compressed\`) | $(verdict "$first_ms <= 50" "$first_ms ms vs ≤ 50 ms: over by $(awk -v m="$first_ms" 'BEGIN { printf "%.1f", m - 50 }') ms") |"
 	SCRAPE_SECTION="## 4. Scrape
 
 Measured $START on $KERNEL (\`dropledger-bench scrape 1000 10000 100000\`, run by \`make bench\`).
 In process: \`DropMetrics.render\` of a snapshot with N series (N/2 customers × 2 reasons),
-median of 7; gzip is \`HTTPCompression.gzip\` (libdeflate level 1, what the server sends when the
-request accepts gzip).
+median of 7, into one buffer; gzip is \`HTTPCompression.gzip\` of that buffer (ISA-L's igzip, level 1);
+streamed is what \`/metrics\` does for a client that accepts gzip: the render written into the
+compressor in 256 KiB pieces (render and gzip together, no 15 MB buffer).
 
-| series | render ms | bytes | gzip ms | gzip bytes |
-|---|---|---|---|---|
+| series | render ms | bytes | gzip ms | gzip bytes | streamed render + gzip ms |
+|---|---|---|---|---|---|
 ${rows}
-One real HTTP scrape of 100k series (libmicrohttpd \`HTTPServer\` + curl, render + gzip
-included, median of 5): plain $(printf %.1f "$(kv total_ms <<<"$plain")") ms / $(kv bytes <<<"$plain") bytes;
+One real HTTP scrape of 100k series: libmicrohttpd \`HTTPServer\` + curl, the handler as
+\`/metrics\`'s: the ledger's exposition (\`DropLedger.exposition()\`, naming all 50000 customers
+as \`--max-customers 50000\` would: $exposition_ms ms in process), then the render, streamed into gzip when
+the request accepts it. Median of 9: plain $(printf %.1f "$(kv total_ms <<<"$plain")") ms / $(kv bytes <<<"$plain") bytes;
 \`curl --compressed\` $gzip_ms ms / $(kv bytes <<<"$gzipped") bytes, of which $first_ms ms to the first byte
-(the server renders and compresses the whole body first; the rest is the transfer and curl inflating it).
+(rounds: $rounds ms). The server sends the response once it is whole: the first byte is the server's part;
+the rest is the transfer and curl inflating 15 MB.
 "
 }
 

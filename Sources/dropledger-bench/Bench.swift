@@ -108,39 +108,64 @@ enum Bench {
         let reasonNumbers = ["NO_SOCKET", "NETFILTER_DROP"].map { reasons.reason(named: $0)! }
         for seriesCount in seriesCounts {
             let snapshot = syntheticSnapshot(series: seriesCount, reasons: reasonNumbers)
-            var renderTimes: [Double] = [], gzipTimes: [Double] = []
-            var body: [UInt8] = [], compressed: [UInt8] = []
+            var renderTimes: [Double] = [], gzipTimes: [Double] = [], streamedTimes: [Double] = []
+            var body: [UInt8] = [], compressed: [UInt8] = [], streamed: [UInt8] = []
             for _ in 0 ..< 7 {
                 let t0 = now()
                 body = DropMetrics.render(snapshot, reasons: reasons)
                 let t1 = now()
                 compressed = HTTPCompression.gzip(body)!
                 let t2 = now()
+                // As `/metrics` answers a client that accepts gzip: rendered into the compressor.
+                streamed = HTTPCompression.gzip(expectedBytes: body.count) { write in
+                    DropMetrics.render(snapshot, reasons: reasons, into: write)
+                }!
+                let t3 = now()
                 renderTimes.append(t1 - t0)
                 gzipTimes.append(t2 - t1)
+                streamedTimes.append(t3 - t2)
             }
             print("scrape series=\(seriesCount) render_ms=\(median(renderTimes) * 1000) bytes=\(body.count) "
-                  + "gzip_ms=\(median(gzipTimes) * 1000) gzip_bytes=\(compressed.count)")
+                  + "gzip_ms=\(median(gzipTimes) * 1000) gzip_bytes=\(compressed.count) "
+                  + "streamed_ms=\(median(streamedTimes) * 1000) streamed_bytes=\(streamed.count)")
         }
 
-        // One real scrape over HTTP: libmicrohttpd, the server's gzip negotiation, curl.
+        // One real scrape over HTTP: libmicrohttpd, the server's gzip negotiation, curl. The
+        // ledger names every customer (as `serve --max-customers` with at least that many),
+        // and each scrape takes its exposition as `/metrics` does.
         let largest = seriesCounts.max()!
-        let ledger = DropLedger()
+        let ledger = DropLedger(exposedCustomers: largest / reasonNumbers.count)
         let tally = DropTally()
         for (key, count) in syntheticSnapshot(series: largest, reasons: reasonNumbers).counters {
             tally.recordOverflow(key, count)
         }
         ledger.flush(tally)
+        var expositionTimes: [Double] = []
+        for _ in 0 ..< 7 {
+            let t0 = now()
+            _ = ledger.exposition()
+            expositionTimes.append(now() - t0)
+        }
+        print("exposition series=\(largest) ms=\(median(expositionTimes) * 1000)")
         let server = try HTTPServer(listen: ListenAddress(host: "127.0.0.1", port: 0),
-                                    logger: Logger(label: "bench")) { _ in
-            HTTPResponse(status: 200, contentType: PrometheusText.contentType,
-                         body: DropMetrics.render(ledger.snapshot(), reasons: reasons))
+                                    logger: Logger(label: "bench")) { request in
+            // As `Endpoints` answers `/metrics`.
+            let snapshot = ledger.exposition().snapshot
+            if let gzipped = HTTPCompression.gzipped(status: 200, contentType: PrometheusText.contentType,
+                                                     acceptEncoding: request.header("Accept-Encoding"),
+                                                     expectedBytes: 150 * 2 * snapshot.counters.count, { write in
+                DropMetrics.render(snapshot, reasons: reasons, into: write)
+            }) {
+                return gzipped
+            }
+            return HTTPResponse(status: 200, contentType: PrometheusText.contentType,
+                                body: DropMetrics.render(snapshot, reasons: reasons))
         }
         for compressed in [false, true] {
             // time_starttransfer: the server's part (render, gzip), as libmicrohttpd sends a
             // response once it is whole; time_total adds the transfer and curl's inflating.
             var times: [Double] = [], firstByte: [Double] = [], size = ""
-            for _ in 0 ..< 5 {
+            for _ in 0 ..< 9 {
                 let out = run("curl -sS -o /dev/null \(compressed ? "--compressed " : "")"
                               + "-w '%{time_total} %{size_download} %{time_starttransfer}' "
                               + "http://127.0.0.1:\(server.port)/metrics").split(separator: " ")
@@ -149,7 +174,8 @@ enum Bench {
                 firstByte.append(Double(out[2])!)
             }
             print("http series=\(largest) gzip=\(compressed) total_ms=\(median(times) * 1000) bytes=\(size) "
-                  + "first_byte_ms=\(median(firstByte) * 1000)")
+                  + "first_byte_ms=\(median(firstByte) * 1000) "
+                  + "first_byte_rounds=\(firstByte.map { String(format: "%.1f", $0 * 1000) }.joined(separator: ","))")
         }
         server.stop()
     }

@@ -31,6 +31,30 @@ import Testing
         #expect(DropMetrics.render(snapshot, reasons: Self.reasons, with: others) == general)
     }
 
+    /// In pieces (what `/metrics` compresses as it renders), the same bytes as in one
+    /// buffer, whatever the piece size: smaller than a line, a few lines, everything.
+    @Test(arguments: [1, 100, 4096, 1 << 20])
+    func piecesAreTheWholeExposition(chunkBytes: Int) {
+        var counters = DropCounters()
+        for customer in UInt64(0) ..< 700 {
+            counters.add(DropKey(customer: .id(customer * 7919), reason: customer % 3 == 0 ? 12 : 3),
+                         DropCount(drops: customer + 1, bytes: customer * 1_000_003))
+        }
+        counters.add(DropKey(customer: .none, reason: 3), DropCount(drops: 5, bytes: 300))
+        counters.add(DropKey(customer: .other, reason: 12), DropCount(drops: UInt64.max, bytes: 1))
+        counters.add(DropKey(customer: .invalid, reason: 65543), DropCount(drops: 3, bytes: 180))
+        let snapshot = LedgerSnapshot(counters: counters, events: 9, overflowEvents: 2)
+        let others = [BuildInfo(version: "0.1.0", kernel: "6.18.44").family]
+        var pieces: [[UInt8]] = []
+        DropMetrics.render(snapshot, reasons: Self.reasons, with: others, chunkBytes: chunkBytes) { pieces.append(Array($0)) }
+        let whole = DropMetrics.render(snapshot, reasons: Self.reasons, with: others)
+        #expect(pieces.flatMap { $0 } == whole)
+        #expect(whole == PrometheusText.render(DropMetrics.families(snapshot, reasons: Self.reasons) + others))
+        // Each piece holds whole lines, and no piece is empty.
+        #expect(pieces.allSatisfy { $0.last == UInt8(ascii: "\n") })
+        if chunkBytes >= 1 << 20 { #expect(pieces.count == 1) } else { #expect(pieces.count > 1) }
+    }
+
     @Test func fastPathEscapesLikeTheGeneralRenderer() {
         var counters = DropCounters()
         counters.add(DropKey(customer: .other, reason: 9), DropCount(drops: UInt64.max, bytes: 0))

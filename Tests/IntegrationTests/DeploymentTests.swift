@@ -196,4 +196,25 @@ import Testing
         #expect(text.contains("make deps") && text.contains("make build"))
         #expect(text.contains("libbpf1") && text.contains("libmicrohttpd12"))
     }
+
+    /// Every shared library the built binary needs (ELF NEEDED) comes from a package the
+    /// run stage installs, or from one debian:bookworm-slim has (libc6, libgcc-s1, libcrypt1):
+    /// a library added to the build and not to the image fails here, not in a pod.
+    @Test func theRunStageInstallsWhatTheBinaryLinks() throws {
+        let text = try DeployFiles.text("deploy/kubernetes/Containerfile")
+        let runStage = text.components(separatedBy: "FROM debian:bookworm-slim").last ?? ""
+        let installed = Set(runStage.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\\" }).map(String.init))
+            .union(["libc6", "libgcc-s1", "libcrypt1"])
+        let needed = try Command.run(["readelf", "-d", Binaries.dropledger]).split(separator: "\n")
+            .compactMap { $0.firstMatch(of: /\(NEEDED\).*\[(.+)\]/).map { String($0.output.1) } }
+        #expect(needed.contains("libmicrohttpd.so.12"))
+        for library in needed {
+            // The file ldconfig resolves it to, and the package dpkg says owns that file (by
+            // name: merged /usr lists some under /lib).
+            let script = "file=$(readlink -f \"$(ldconfig -p | awk -v l='\(library)' '$1 == l { print $NF; exit }')\") && "
+                + "dpkg -S \"*/$(basename \"$file\")\" | head -1 | cut -d: -f1"
+            let package = try Command.run(["sh", "-c", script]).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(installed.contains(package), "\(library) comes from \(package.isEmpty ? "(no package)" : package), which the run stage does not install")
+        }
+    }
 }

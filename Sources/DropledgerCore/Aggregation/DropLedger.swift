@@ -118,7 +118,7 @@ public final class DropLedger: Sendable {
                 // `named` may keep the table as what `other` served: the next merge must not
                 // pay for copying it on a consumer thread.
                 state.totals.counters.detachStorage()
-                state.protected = Set(named.named)
+                state.protected = named.named
                 return (served, summed, state.protected)
             }
         }

@@ -1,56 +1,105 @@
-/// The scrape fast path: renders the drop families straight from the snapshot into one
-/// exactly sized buffer, together with any other families, in name order.
+/// The scrape fast path: renders the drop families straight from the snapshot,
+/// together with any other families, in name order.
 ///
 /// Byte-for-byte the same as `PrometheusText.render(DropMetrics.families(...) + others)`
 /// (a test checks this), but without building 200k `MetricSample`s: at 100k series that
 /// model costs more than the rendering itself.
 extension DropMetrics {
+    /// The exposition in one exactly sized buffer.
     public static func render(_ snapshot: LedgerSnapshot, reasons: ReasonTable, with otherFamilies: [MetricFamily] = []) -> [UInt8] {
-        let series = orderedSeries(snapshot.counters, reasons: reasons)
-        let seriesCount = series.keys.count
-
-        // Headers and the small families go through the general renderer; the two
-        // labelled families arrive here without samples.
-        var families = families(LedgerSnapshot(events: snapshot.events, overflowEvents: snapshot.overflowEvents),
-                                reasons: reasons) + otherFamilies
-        families.sort { $0.name < $1.name }
-        let headers = families.map { PrometheusText.render([$0]) }
-
-        // Label texts escaped once per distinct value. Customers arrive grouped.
-        let reasonLabels = series.reasonNames.map(escaped)
-        var customerLabels: [[UInt8]] = []
-        var customerIndex = [Int](repeating: 0, count: seriesCount)
-        for i in 0 ..< seriesCount {
-            if i == 0 || series.keys[i].customer != series.keys[i - 1].customer {
-                customerLabels.append(escaped(series.keys[i].customer.label))
-            }
-            customerIndex[i] = customerLabels.count - 1
-        }
-
-        // Exact size: `<name>{customer="<c>",reason="<r>"} <value>\n` per series and family.
-        let fixedPerLine = #"{customer="",reason=""} "#.utf8.count + 1
-        var labelBytes = 0
-        for i in 0 ..< seriesCount {
-            labelBytes += customerLabels[customerIndex[i]].count + reasonLabels[series.reasonIndex[i]].count
-        }
-        var total = headers.reduce(0) { $0 + $1.count }
-        for family in families where family.name == dropsName || family.name == droppedBytesName {
-            total += seriesCount * (family.name.utf8.count + fixedPerLine) + labelBytes
-            for count in series.counts {
-                total += decimalLength(family.name == dropsName ? count.drops : count.bytes)
-            }
-        }
-
+        let plan = RenderPlan(snapshot, reasons: reasons, otherFamilies: otherFamilies)
+        let total = plan.exactSize()
         return [UInt8](unsafeUninitializedCapacity: total) { buffer, initializedCount in
-            var cursor = ByteCursor(buffer.baseAddress!)
+            // Straight into the array: one piece, handed over at the end.
+            var written = 0
+            plan.write(into: buffer.baseAddress!, capacity: total, inPieces: false) { written = $0.count }
+            precondition(written == total, "drop metrics size computed wrongly")
+            initializedCount = written
+        }
+    }
+
+    /// The exposition in pieces of about `chunkBytes` handed to `sink` in order (each valid
+    /// only during the call): a compressor takes them as they come, and the 15 MB of a
+    /// 100k-series exposition are never held whole.
+    public static func render(_ snapshot: LedgerSnapshot, reasons: ReasonTable, with otherFamilies: [MetricFamily] = [],
+                              chunkBytes: Int = 256 * 1024, into sink: (UnsafeRawBufferPointer) -> Void) {
+        let plan = RenderPlan(snapshot, reasons: reasons, otherFamilies: otherFamilies)
+        let capacity = Swift.max(chunkBytes, plan.longestPiece)
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        plan.write(into: buffer, capacity: capacity, inPieces: true, sink: sink)
+    }
+
+    /// What one render writes: the families' headers and the drop series in order.
+    private struct RenderPlan {
+        let series: OrderedSeries
+        let families: [MetricFamily]
+        let headers: [[UInt8]]
+        let reasonLabels: [[UInt8]]
+
+        init(_ snapshot: LedgerSnapshot, reasons: ReasonTable, otherFamilies: [MetricFamily]) {
+            series = orderedSeries(snapshot.counters, reasons: reasons)
+            // Headers and the small families go through the general renderer; the two
+            // labelled families arrive here without samples.
+            var families = DropMetrics.families(LedgerSnapshot(events: snapshot.events, overflowEvents: snapshot.overflowEvents),
+                                                reasons: reasons) + otherFamilies
+            families.sort { $0.name < $1.name }
+            self.families = families
+            headers = families.map { PrometheusText.render([$0]) }
+            reasonLabels = series.reasonNames.map(escaped)
+        }
+
+        /// Exact size: `<name>{customer="<c>",reason="<r>"} <value>\n` per series and family.
+        func exactSize() -> Int {
+            let fixedPerLine = #"{customer="",reason=""} "#.utf8.count + 1
+            var labelBytes = 0
+            for i in series.keys.indices {
+                labelBytes += customerLabelLength(series.keys[i].customer) + reasonLabels[series.reasonIndex[i]].count
+            }
+            var total = headers.reduce(0) { $0 + $1.count }
+            for family in families where family.name == dropsName || family.name == droppedBytesName {
+                total += series.keys.count * (family.name.utf8.count + fixedPerLine) + labelBytes
+                for count in series.counts {
+                    total += decimalLength(family.name == dropsName ? count.drops : count.bytes)
+                }
+            }
+            return total
+        }
+
+        /// The longest drop line: name, fixed text, labels, a 20-digit value.
+        var longestLine: Int {
+            #"dropledger_dropped_bytes_total{customer="",reason=""} "#.utf8.count + 1 + 20
+                + 20 + (reasonLabels.map(\.count).max() ?? 0)
+        }
+
+        /// The least room a piece needs: a line or a family's header.
+        var longestPiece: Int { Swift.max(longestLine, headers.map(\.count).max() ?? 0) }
+
+        /// Writes into `buffer`, handing it to `sink` at the end and, `inPieces` (a buffer of
+        /// at least `longestPiece` bytes), each time it is nearly full; else the buffer holds
+        /// `exactSize()` bytes.
+        func write(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int, inPieces: Bool,
+                   sink: (UnsafeRawBufferPointer) -> Void) {
+            let longestLine = self.longestLine
+            var cursor = ByteCursor(buffer)
+            func flush() {
+                if cursor.position > 0 { sink(UnsafeRawBufferPointer(start: buffer, count: cursor.position)) }
+                cursor = ByteCursor(buffer)
+            }
             for (family, header) in zip(families, headers) {
+                if inPieces && capacity - cursor.position < header.count { flush() }
                 header.withUnsafeBufferPointer { cursor.write($0) }
                 guard family.name == dropsName || family.name == droppedBytesName else { continue }
                 let countsDrops = family.name == dropsName
-                for i in 0 ..< seriesCount {
+                for i in series.keys.indices {
+                    if inPieces && capacity - cursor.position < longestLine { flush() }
                     cursor.write(family.name)
                     cursor.write(#"{customer=""#)
-                    customerLabels[customerIndex[i]].withUnsafeBufferPointer { cursor.write($0) }
+                    // An ID is its decimal digits (nothing to escape); the other kinds are fixed words.
+                    switch series.keys[i].customer {
+                    case .id(let id): cursor.writeDecimal(id)
+                    case let other: cursor.write(other.label)
+                    }
                     cursor.write(#"",reason=""#)
                     reasonLabels[series.reasonIndex[i]].withUnsafeBufferPointer { cursor.write($0) }
                     cursor.write(#""} "#)
@@ -58,8 +107,12 @@ extension DropMetrics {
                     cursor.write(UInt8(ascii: "\n"))
                 }
             }
-            precondition(cursor.position == total, "drop metrics size computed wrongly")
-            initializedCount = cursor.position
+            flush()
+        }
+
+        private func customerLabelLength(_ customer: DropCustomer) -> Int {
+            if case .id(let id) = customer { return decimalLength(id) }
+            return customer.label.utf8.count
         }
     }
 

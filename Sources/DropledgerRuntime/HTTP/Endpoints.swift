@@ -59,7 +59,7 @@ final class Endpoints: Sendable {
             return response
         }
         switch request.path {
-        case telemetryPath: return metrics()
+        case telemetryPath: return metrics(acceptEncoding: request.header("Accept-Encoding"))
         case "/": return landingPage()
         case "/-/healthy": return .text(200, "dropledger is healthy.\n")
         case "/-/ready":
@@ -70,7 +70,7 @@ final class Endpoints: Sendable {
         }
     }
 
-    private func metrics() -> HTTPResponse {
+    private func metrics(acceptEncoding: String?) -> HTTPResponse {
         var families = [buildInfo.family]
         if let (consumer, reader) = kernel.withLock({ $0 }) {
             families.append(MetricFamily(
@@ -148,6 +148,14 @@ final class Endpoints: Sendable {
             name: "dropledger_memory_folded_customers_total",
             help: "Customers whose counts were summed into customer=\"other\" in memory, to keep it bounded.",
             type: .counter, samples: [MetricSample(value: .integer(snapshot.customersSummedIntoOther))]))
+        // Prometheus asks for gzip: rendered into the compressor piece by piece.
+        let expected = 150 * 2 * snapshot.counters.count + 64 * 1024
+        if let gzipped = HTTPCompression.gzipped(status: 200, contentType: PrometheusText.contentType,
+                                                 acceptEncoding: acceptEncoding, expectedBytes: expected, { write in
+            DropMetrics.render(snapshot, reasons: reasons, with: families, into: write)
+        }) {
+            return gzipped
+        }
         let body = DropMetrics.render(snapshot, reasons: reasons, with: families)
         return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: body)
     }
