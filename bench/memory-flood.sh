@@ -15,6 +15,7 @@
 # customers' drops in /metrics), exact (yes/no), flood_s, series, other (the drops summed
 # into customer="other"). Root.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "memory-flood: needs root" >&2; exit 1; }
 BIN=${1:?a directory with the dropledger to measure}
 DLBENCH=${2:?dlbench}
@@ -25,20 +26,15 @@ BODY=$(mktemp)
 EXPORTER=""
 cleanup() {
 	set +e
-	[ -n "$EXPORTER" ] && kill "$EXPORTER" 2>/dev/null && wait "$EXPORTER" 2>/dev/null
+	stop_exporter
 	rm -f "$LOG" "$BODY"
 }
 trap cleanup EXIT
 trap "exit 1" INT TERM
 
-${DL_ENV:-} "$BIN/dropledger" serve --web.listen-address 127.0.0.1:0 >"$LOG" 2>&1 &
-EXPORTER=$!
-for _ in $(seq 300); do grep -q "counting drops" "$LOG" && break; sleep 0.05; done
-grep -q "counting drops" "$LOG" || { echo "memory-flood: dropledger serve did not start:" >&2; cat "$LOG" >&2; exit 1; }
-PORT=$(grep -o ' port=[0-9]*' "$LOG" | head -1 | cut -d= -f2)
-URL=http://127.0.0.1:$PORT
-ID=$(cat /proc/$EXPORTER/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2; exit }')
-[ -n "$ID" ] || { echo "memory-flood: no BPF program among dropledger's files" >&2; exit 1; }
+start_exporter "$LOG" "$BIN/dropledger" serve --web.listen-address 127.0.0.1:0
+URL=http://127.0.0.1:$EXPORTER_PORT
+ID=$EXPORTER_PROG
 
 # The customers' drops /metrics counts (every customer ID, "other" included), and all events.
 customer_drops() {

@@ -35,13 +35,14 @@ for f in $BIN/dropledger $BIN/dropledger-inject $BIN/dropledger-bench $DLBENCH; 
 done
 
 # Sections 1, 2, 3 and 6 drive injected frames with metadata (BPF_PROG_TEST_RUN live frames).
-# On a kernel that refuses them only sections 4, 5 and 7 (scrape, memory, sampling) run, and
+# On a kernel that refuses them only sections 4, 5, 7 and 8 (scrape, memory, sampling,
+# drop throughput) run, and
 # RESULTS.md keeps the other sections as last measured, with their date. BENCH_SECTIONS
-# picks among those that run here (default "4 5 7").
+# picks among those that run here (default "4 5 7 8").
 PARTIAL=no
 if $BIN/dropledger-inject features | grep -q '^live_frames=no'; then
 	echo "bench: this kernel refuses BPF_PROG_TEST_RUN live frames, which sections 1, 2, 3 and 6 inject" \
-		"(upstream kernels allow them since 5.18): measuring sections ${BENCH_SECTIONS:-4 5 7} only, and updating only them in $OUT" >&2
+		"(upstream kernels allow them since 5.18): measuring sections ${BENCH_SECTIONS:-4 5 7 8} only, and updating only them in $OUT" >&2
 	PARTIAL=yes
 fi
 
@@ -239,6 +240,34 @@ per drain), then one \`DropMetrics.render\` as \`serve\` does it.
 "
 }
 
+# ---- 8. drop throughput (issue 18): the host's drop rate with dropledger on; no injected frames ----
+# Sets THROUGHPUT_SECTION (Markdown) and THROUGHPUT_ROW (the targets table's row).
+throughput() {
+	log "8 drop throughput: a socket-drop flood on one core with and without dropledger, $THROUGHPUT_ROUNDS rounds of ${THROUGHPUT_SECONDS} s"
+	local table last same other
+	table=$(bench/drop-throughput.sh "$BIN" "$DLBENCH" "$THROUGHPUT_ROUNDS" "$THROUGHPUT_SECONDS")
+	last=$(tail -1 <<<"$table")
+	table=$(sed '$d' <<<"$table")
+	same=$(kv same <<<"$last")
+	other=$(kv other <<<"$last")
+	THROUGHPUT_ROW="| drop throughput (issue 18): the host's drop rate on one core with dropledger ≥ 0.95× without, its consumer on the same core | ${same}× ($(kv with <<<"$last") vs $(kv without <<<"$last") drops/s, median of $THROUGHPUT_ROUNDS paired rounds); consumer on the other core ${other}×; exporter CPU per drop $(kv cpu_ns_10000 <<<"$last") ns at 10k/s, $(kv cpu_ns_100000 <<<"$last") ns at 100k/s, $(kv cpu_ns_max <<<"$last") ns at the maximum; drops without metadata (this kernel refuses injected frames) | $(verdict "$same >= 0.95" "${same}× vs ≥ 0.95×: short by $(awk -v s="$same" 'BEGIN { printf "%.3f", 0.95 - s }')") for drops without metadata |"
+	THROUGHPUT_SECTION="## 8. Drop throughput (issue 18)
+
+Measured $START on $KERNEL (\`bench/drop-throughput.sh $BIN $DLBENCH $THROUGHPUT_ROUNDS $THROUGHPUT_SECONDS\`, run by \`make bench\`).
+A sender (\`dlbench udpflood\`, \`sendmmsg\` of 64) pinned to CPU 0 in a namespace of its own floods UDP to a
+closed port on the namespace's loopback for $THROUGHPUT_SECONDS s; every datagram is dropped (NO_SOCKET) on CPU 0
+(nstat's UdpNoPorts confirms each). \`without\`: no exporter; \`same\`: \`dropledger serve\` with its default
+flags, whose consumer thread for CPU 0 runs on CPU 0 (SCHED_FIFO 1), next to the drops, as in production;
+\`other\`: the same under \`taskset -c 1\`, one consumer on CPU 1 draining CPU 0's ring. The order rotates each
+round; the ratios are paired within a round. These drops carry no metadata, so the program reads no
+customer TLV: on kernels that take injected frames, a tagged drop adds the read (section 1).
+
+$table
+"
+}
+THROUGHPUT_ROUNDS=${THROUGHPUT_ROUNDS:-9}
+THROUGHPUT_SECONDS=${THROUGHPUT_SECONDS:-3}
+
 # ---- 7. sampling (issue 17): the program's cost per drop with samples off and at the default rate ----
 # Sets SAMPLING_SECTION (Markdown) and SAMPLING_ROW (the targets table's row).
 sampling() {
@@ -284,8 +313,8 @@ Verdict: $verdict.
 SAMPLING_ROUNDS=${SAMPLING_ROUNDS:-9}
 SAMPLING_SECONDS=${SAMPLING_SECONDS:-3}
 
-# Without live frames: the sections that need none (4, 5 and 7, or those in BENCH_SECTIONS).
-BENCH_SECTIONS=${BENCH_SECTIONS:-4 5 7}
+# Without live frames: the sections that need none (4, 5, 7 and 8, or those in BENCH_SECTIONS).
+BENCH_SECTIONS=${BENCH_SECTIONS:-4 5 7 8}
 if [ $PARTIAL = yes ]; then
 	: >"$TMP/rows.md"
 	for section in $BENCH_SECTIONS; do
@@ -293,6 +322,7 @@ if [ $PARTIAL = yes ]; then
 			4) scrape; printf '%s\n' "$SCRAPE_SECTION" >"$TMP/section-4.md"; printf '%s\n' "$SCRAPE_ROW" "$COMPRESSED_ROW" >>"$TMP/rows.md" ;;
 			5) memory; printf '%s\n' "$MEMORY_SECTION" >"$TMP/section-5.md"; printf '%s\n' "$MEMORY_ROW" "$FLOOD_ROW" >>"$TMP/rows.md" ;;
 			7) sampling; printf '%s\n' "$SAMPLING_SECTION" >"$TMP/section-7.md"; printf '%s\n' "$SAMPLING_ROW" >>"$TMP/rows.md" ;;
+			8) throughput; printf '%s\n' "$THROUGHPUT_SECTION" >"$TMP/section-8.md"; printf '%s\n' "$THROUGHPUT_ROW" >>"$TMP/rows.md" ;;
 			*) log "section $section needs live frames (or is not one): skipped" ;;
 		esac
 	done
@@ -302,7 +332,7 @@ import re, sys
 path, tmp = sys.argv[1], sys.argv[2]
 text = open(path).read()
 import os
-for number in ("4", "5", "7"):
+for number in ("4", "5", "7", "8"):
     if not os.path.exists(f"{tmp}/section-{number}.md"):
         continue
     section = open(f"{tmp}/section-{number}.md").read().rstrip("\n") + "\n"
@@ -580,6 +610,7 @@ TAG_RATIO_PLAIN=$(awk -v a="$TAG_PLAIN" -v b="$TAG_PASS" 'BEGIN { printf "%.2f",
 memory
 scrape
 sampling
+throughput
 
 # ---- report ----
 # A missed kernel target: by how much, in both batches.
@@ -632,6 +663,7 @@ $FLOOD_ROW
 | tagger (issue 16): per-customer counting adds ≤ 10 ns per packet | $TAG_COUNT vs $TAG_PLAIN ns/packet without counting: +$TAG_EXTRA ns; ${TAG_RATIO}× the XDP_PASS floor ($TAG_PASS ns; ${TAG_RATIO_PLAIN}× before counting); counts exact: $TAG_EXACT | $V_TAGGER |
 | area recovery (issue 15): what a recovered drop costs, all attributed | $REC_VX_NS vs $REC_PLAIN_NS ns/drop on the common path: +$REC_EXTRA_NS ns (${REC_RATIO}×); $REC_COUNTED of $REC_SENT attributed, $REC_INVALID invalid | $V_RECOVERY |
 $SAMPLING_ROW
+$THROUGHPUT_ROW
 
 ## 1. Kernel cost per drop on \`tp_btf/kfree_skb\`
 
@@ -746,6 +778,7 @@ of $TAGGER_RUNS runs. The kernel's timer overhead is in all three alike.
 
 $MEMORY_SECTION
 $SAMPLING_SECTION
+$THROUGHPUT_SECTION
 EOF
 log "wrote $OUT"
 cat "$OUT"

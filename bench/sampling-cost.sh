@@ -14,6 +14,7 @@
 # Prints a Markdown table of the rounds, each configuration's median, and the medians of
 # the ratios paired within rounds. Root; its own namespace.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "sampling-cost: needs root" >&2; exit 1; }
 BIN=${1:?a directory with the dropledger to measure}
 BEFORE=${2:-}
@@ -28,7 +29,7 @@ FLOODS=()
 cleanup() {
 	set +e
 	for pid in "${FLOODS[@]}"; do kill "$pid" 2>/dev/null; done
-	[ -n "$EXPORTER" ] && kill "$EXPORTER" 2>/dev/null && wait "$EXPORTER" 2>/dev/null
+	stop_exporter
 	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 	ip netns del $NS 2>/dev/null
 	rm -f "$LOG"
@@ -58,13 +59,8 @@ for ((r = 0; r < ROUNDS; r++)); do
 			off) cmd=("$BIN/dropledger" serve --samples.rate 0) ;;
 			default) cmd=("$BIN/dropledger" serve) ;;
 		esac
-		"${cmd[@]}" --web.listen-address 127.0.0.1:0 >"$LOG" 2>&1 &
-		EXPORTER=$!
-		for _ in $(seq 300); do grep -q "counting drops" "$LOG" && break; sleep 0.05; done
-		grep -q "counting drops" "$LOG" || { echo "sampling-cost: ${cmd[*]} did not start:" >&2; cat "$LOG" >&2; exit 1; }
-		port=$(grep -o ' port=[0-9]*' "$LOG" | head -1 | cut -d= -f2)
-		id=$(cat /proc/$EXPORTER/fdinfo/* 2>/dev/null | awk '/^prog_id:/ { print $2; exit }')
-		[ -n "$id" ] || { echo "sampling-cost: no BPF program among ${cmd[0]}'s files" >&2; exit 1; }
+		start_exporter "$LOG" "${cmd[@]}" --web.listen-address 127.0.0.1:0
+		port=$EXPORTER_PORT id=$EXPORTER_PROG
 		read -r t0 c0 <<<"$(stats "$id")"
 		FLOODS=()
 		for ((c = 0; c < CPUS; c++)); do
@@ -80,7 +76,7 @@ while time.monotonic() < end:
 		FLOODS=()
 		read -r t1 c1 <<<"$(stats "$id")"
 		samples=$(curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "dropledger_samples_total" { print $2 }')
-		kill "$EXPORTER"; wait "$EXPORTER" || true; EXPORTER=""
+		stop_exporter
 		ns=$(awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) 'BEGIN { printf "%.1f", t / c }')
 		NSDROP[$which]="${NSDROP[$which]:-} $ns"
 		ROUND[$which]=$ns
@@ -93,7 +89,6 @@ while time.monotonic() < end:
 		PAIR_BEFORE="$PAIR_BEFORE $(awk -v a="${ROUND[default]}" -v b="${ROUND[before]}" 'BEGIN { printf "%.4f", a / b }')"
 	fi
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
 printf '| configuration | median ns/drop |\n|---|---|\n'
 for which in $configs; do printf '| %s | %s |\n' "$which" "$(echo "${NSDROP[$which]}" | median)"; done
