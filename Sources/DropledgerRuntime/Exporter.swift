@@ -130,6 +130,7 @@ public final class Exporter: Sendable {
             "metadata_reads": "\(reader.resumed ? "as pinned" : reader.directReads ? "direct (bpf_rdonly_cast)" : "bpf_probe_read_kernel")",
             "consumer_priority": "\(configuration.consumerPriority)",
             "samples_per_second_per_cpu": "\(configuration.reader.samplesPerSecond)",
+            "max_series": "\(configuration.maxSeries)",
         ])
     }
 

@@ -21,6 +21,7 @@ struct CommandLineTests {
         (["--web.listen-address", ":99999"], "larger than 65535"),
         (["--web.telemetry-path", "metrics"], "--web.telemetry-path must be a plain path"),
         (["--log.level", "loud"], "log.level"),
+        (["--max-series", "100"], "--max-series must be at least 1024 (it bounds memory; the default is 262144)"),
         (["--filter.netns", "/nonexistent/netns"], "reading network namespace /nonexistent/netns"),
         (["--no-such-flag"], "no-such-flag"),
         (["--customers", "/nonexistent/customers"], "reading the customer names: opening /nonexistent/customers: No such file or directory"),
@@ -51,6 +52,7 @@ struct CommandLineTests {
         #expect(log.contains("--ringbuf-consumer-priority is deprecated: use --ring-consumer-priority"), "\(log)")
         #expect(log.contains("ring_size=65536"), "\(log)")
         #expect(log.contains("consumer_priority=0"), "\(log)")
+        #expect(log.contains("max_series=262144"), "the default bound: \(log)")
         #expect(exporter.stop() == 0)
     }
 
