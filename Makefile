@@ -34,7 +34,7 @@ MATRIX_FILES := $(CURDIR)/.build/release/dropledger $(CURDIR)/.build/release/dro
 # Keep the objects: tests and the kernel matrix use them too.
 .SECONDARY:
 
-.PHONY: deps bpf bpf-arm64 build run test test-unit test-integration test-kernels test-guest-suites test-bpf-ordering fuzz demo clean bench bench-tools
+.PHONY: deps bpf bpf-arm64 build run test test-unit test-integration test-kernels test-guest-suites test-page-demo test-bpf-ordering fuzz demo clean bench bench-tools
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -91,6 +91,7 @@ test: deps build
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory test-kernels
 	$(MAKE) --no-print-directory test-guest-suites
+	$(MAKE) --no-print-directory test-page-demo
 
 # libFuzzer on the Swift decoders (Tests/Fuzz): the metadata TLV and the packet headers,
 # FUZZ_SECONDS in all, half each. Each corpus persists under .build so later runs start
@@ -141,7 +142,8 @@ test-kernels: deps build
 # binary `swift test` built runs them inside Debian's 6.12 (the first suite of each file
 # naming a trait, and the other suites of that file). Nothing to do where the host runs them.
 # Suites that cannot run there: OverviewPageTests needs Chromium, too big for the guest's
-# initramfs and too slow under TCG (its tagger test runs only on a host that allows XDP metadata).
+# initramfs and too slow under TCG (its test of the demo runs here against the demo in the
+# guest: test-page-demo).
 GUEST_UNFIT = OverviewPageTests
 GUEST_SUITES = $(shell grep -l 'needsTagger\|needsFrameInjection\|HostKernel\.' Tests/IntegrationTests/*.swift | \
 	xargs awk '/@Suite/ {suite = 1} match($$0, /struct [A-Za-z0-9_]+/) {if (suite) print substr($$0, RSTART + 7, RLENGTH - 7); suite = 0}' | \
@@ -165,6 +167,17 @@ test-guest-suites: deps build
 			-k "$${DL_KERNEL_6_12:-linux-image-6.12.117+deb12-amd64=6.12.117-1~deb12u1}" -s .build/swift-tests-scenario.sh \
 			-m "$(GUEST_MODULES)" $(GUEST_FILES:%=-f %) -f $(shell swift build --show-bin-path)/dropledgerPackageTests.xctest; \
 	else echo "The host kernel runs every integration suite natively"; fi
+
+# The overview page in the host's headless Chromium against the demo, on a host kernel that
+# refuses the tagger: the demo runs in 6.12 and qemu forwards a loopback port to it.
+test-page-demo: deps build
+	swift build --build-tests
+	@features=$$(.build/release/dropledger-inject features) || exit 1; \
+	if echo "$$features" | grep -q 'xdp_metadata=no'; then \
+		echo "The host kernel refuses the tagger: the page test opens the demo running in 6.12"; \
+		Tests/kernels/page-demo.sh -t $(shell swift build --show-bin-path)/dropledgerPackageTests.xctest -b $(CURDIR)/.build/release \
+			-k "$${DL_KERNEL_6_12:-linux-image-6.12.117+deb12-amd64=6.12.117-1~deb12u1}" -m "$(GUEST_MODULES)" $(MATRIX_FILES:%=-f %); \
+	else echo "The host kernel runs the tagger: swift test ran the page test against a local demo"; fi
 
 # Benchmark (issue 6), not part of `make test`: reference BPF programs (bpf/bench/), their
 # skeletons and the C tools built from them live under .build/bench; bench/run.sh writes

@@ -104,7 +104,10 @@ public final class DemoLab: Sendable {
     }
 
     private func link(_ ns: String, _ name: String, _ address: String, wanSide: String) throws {
-        try ip("link", "add", name, "netns", ns, "type", "veth", "peer", "name", wanSide, "netns", Self.wan)
+        // Made from inside `ns`: older kernels (Debian's 6.12, measured) look a new device's
+        // name up in the namespace that asks, so `ip link add eth0 netns NS` on a host with
+        // an eth0 of its own fails with EEXIST; 6.18 looks in NS.
+        try ip("-n", ns, "link", "add", name, "type", "veth", "peer", "name", wanSide, "netns", Self.wan)
         try ip("-n", Self.wan, "link", "set", wanSide, "master", "br0", "up")
         try ip("-n", ns, "addr", "add", address, "dev", name)
         try ip("-n", ns, "link", "set", name, "up")

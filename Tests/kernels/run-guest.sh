@@ -23,9 +23,14 @@ done
 [[ -n $logf ]] || logf=$DL_CACHE/logs/$(kernel_release "$kdir").log
 mkdir -p "$(dirname "$logf")"
 
-# No NIC (-nic none): the guest needs no network and must not reach any.
+# No NIC (-nic none): the guest needs no network and must not reach any. With
+# DL_GUEST_HOSTFWD (qemu's "tcp:127.0.0.1:HOSTPORT-:GUESTPORT"), one user-mode NIC whose only
+# use is that forward: restrict=on keeps the guest from reaching the host or anything else
+# (Tests/kernels/page-demo.sh, where the host's Chromium opens the guest's demo).
+nic=(-nic none)
+[[ -n ${DL_GUEST_HOSTFWD:-} ]] && nic=(-nic "user,model=virtio-net-pci,restrict=on,hostfwd=$DL_GUEST_HOSTFWD")
 base=(qemu-system-x86_64 -m "${DL_GUEST_MEM:-2048}" -smp "${DL_GUEST_CPUS:-2}"
-      -nographic -no-reboot -nic none -kernel "$kdir/vmlinuz")
+      -nographic -no-reboot "${nic[@]}" -kernel "$kdir/vmlinuz")
 
 kvm_works() {
     [[ -r /dev/kvm && -w /dev/kvm ]] || return 1
