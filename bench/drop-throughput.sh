@@ -88,11 +88,15 @@ for ((r = 0; r < ROUNDS; r++)); do
 	PAIR_OTHER="$PAIR_OTHER $(awk -v a="${ROUND[other]}" -v b="${ROUND[without]}" 'BEGIN { printf "%.4f", a / b }')"
 done
 echo
-printf '| ratio to without | median | rounds |\n|---|---|---|\n'
+# The interval says how far this run's median can be trusted: single rounds on a VM scatter
+# by tens of percent (the host's other guests, the sender's own jitter).
+printf '| ratio to without | median | interval of the median (coverage) | rounds |\n|---|---|---|---|\n'
 SAME=$(echo "$PAIR_SAME" | median)
 OTHER=$(echo "$PAIR_OTHER" | median)
-printf '| consumer on the same core | %.3f | %s |\n' "$SAME" "$PAIR_SAME"
-printf '| consumer on the other core | %.3f | %s |\n' "$OTHER" "$PAIR_OTHER"
+read -r SAME_LO SAME_HI SAME_COVER <<<"$(echo "$PAIR_SAME" | median_ci)"
+read -r OTHER_LO OTHER_HI OTHER_COVER <<<"$(echo "$PAIR_OTHER" | median_ci)"
+printf '| consumer on the same core | %.3f | %.3f–%.3f (%.1f%%) | %s |\n' "$SAME" "$SAME_LO" "$SAME_HI" "$(awk -v c="$SAME_COVER" 'BEGIN { print c * 100 }')" "$PAIR_SAME"
+printf '| consumer on the other core | %.3f | %.3f–%.3f (%.1f%%) | %s |\n' "$OTHER" "$OTHER_LO" "$OTHER_HI" "$(awk -v c="$OTHER_COVER" 'BEGIN { print c * 100 }')" "$PAIR_OTHER"
 
 # The exporter's CPU per drop at set rates, its consumer on the same core.
 echo
@@ -106,4 +110,4 @@ for offered in 10000 100000 0; do
 done
 stop_exporter
 echo
-echo "same=$(printf %.3f "$SAME") other=$(printf %.3f "$OTHER") without=$(echo "${RATES[without]}" | median) with=$(echo "${RATES[same]}" | median)$CPU_LINE"
+echo "same=$(printf %.3f "$SAME") same_lo=$(printf %.3f "$SAME_LO") same_hi=$(printf %.3f "$SAME_HI") other=$(printf %.3f "$OTHER") without=$(echo "${RATES[without]}" | median) with=$(echo "${RATES[same]}" | median)$CPU_LINE"

@@ -26,3 +26,15 @@ stop_exporter() {
 
 # median: of the numbers on stdin, separated by spaces or lines.
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# median_ci: a distribution-free interval of at least 95% for the median of the numbers on
+# stdin: the order statistics x(k) and x(n+1-k), k the largest with
+# P(Binomial(n, 1/2) < k) <= 2.5% (k = 1, the whole range, for fewer than 6 numbers).
+# Prints "LOW HIGH COVERAGE".
+median_ci() {
+	tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
+		n = NR; p = 0.5 ^ n; cdf = p; c = 1; k = 1; tail = p
+		for (i = 1; i < n; i++) { c = c * (n - i + 1) / i; cdf += c * p; if (cdf > 0.025) break; k = i + 1; tail = cdf }
+		printf "%s %s %.3f\n", v[k], v[n + 1 - k], 1 - 2 * tail
+	}'
+}

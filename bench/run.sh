@@ -250,7 +250,10 @@ throughput() {
 	table=$(sed '$d' <<<"$table")
 	same=$(kv same <<<"$last")
 	other=$(kv other <<<"$last")
-	THROUGHPUT_ROW="| drop throughput (issue 18): the host's drop rate on one core with dropledger ≥ 0.95× without, its consumer on the same core | ${same}× ($(kv with <<<"$last") vs $(kv without <<<"$last") drops/s, median of $THROUGHPUT_ROUNDS paired rounds); consumer on the other core ${other}×; exporter CPU per drop $(kv cpu_ns_10000 <<<"$last") ns at 10k/s, $(kv cpu_ns_100000 <<<"$last") ns at 100k/s, $(kv cpu_ns_max <<<"$last") ns at the maximum; drops without metadata (this kernel refuses injected frames) | $(verdict "$same >= 0.95" "${same}× vs ≥ 0.95×: short by $(awk -v s="$same" 'BEGIN { printf "%.3f", 0.95 - s }')") for drops without metadata |"
+	local lo hi
+	lo=$(kv same_lo <<<"$last")
+	hi=$(kv same_hi <<<"$last")
+	THROUGHPUT_ROW="| drop throughput (issue 18): the host's drop rate on one core with dropledger ≥ 0.95× without, its consumer on the same core | ${same}× ($(kv with <<<"$last") vs $(kv without <<<"$last") drops/s, median of $THROUGHPUT_ROUNDS paired rounds; ≥95% interval of the median ${lo}–${hi}$(awk -v l="$lo" -v h="$hi" 'BEGIN { if (l <= 0.95 && 0.95 <= h) printf ": 0.95 is inside it, so this run cannot tell met from missed" }')); consumer on the other core ${other}×; exporter CPU per drop $(kv cpu_ns_10000 <<<"$last") ns at 10k/s, $(kv cpu_ns_100000 <<<"$last") ns at 100k/s, $(kv cpu_ns_max <<<"$last") ns at the maximum; drops without metadata (this kernel refuses injected frames) | $(verdict "$same >= 0.95" "${same}× vs ≥ 0.95×: short by $(awk -v s="$same" 'BEGIN { printf "%.3f", 0.95 - s }')") for drops without metadata |"
 	THROUGHPUT_SECTION="## 8. Drop throughput (issue 18)
 
 Measured $START on $KERNEL (\`bench/drop-throughput.sh $BIN $DLBENCH $THROUGHPUT_ROUNDS $THROUGHPUT_SECONDS\`, run by \`make bench\`).
@@ -265,7 +268,7 @@ customer TLV: on kernels that take injected frames, a tagged drop adds the read 
 $table
 "
 }
-THROUGHPUT_ROUNDS=${THROUGHPUT_ROUNDS:-9}
+THROUGHPUT_ROUNDS=${THROUGHPUT_ROUNDS:-15}
 THROUGHPUT_SECONDS=${THROUGHPUT_SECONDS:-3}
 
 # ---- 7. sampling (issue 17): the program's cost per drop with samples off and at the default rate ----
