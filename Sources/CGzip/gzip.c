@@ -7,7 +7,9 @@ struct dl_gzip {
 	uint8_t *out;
 	size_t capacity;
 	int failed;
-	uint8_t level_buf[ISAL_DEF_LVL1_DEFAULT];
+	/* ISA-L keeps a struct with pointers and 64-bit fields here: align it (calloc's
+	 * 16 bytes cover it) rather than leave it where `failed` ends. */
+	_Alignas(16) uint8_t level_buf[ISAL_DEF_LVL1_DEFAULT];
 };
 
 /* Room for at least `min` more output bytes after what is written (stream.total_out). */
@@ -37,7 +39,8 @@ struct dl_gzip *dl_gzip_new(size_t expected_output)
 
 	if (!gz)
 		return NULL;
-	gz->capacity = expected_output < 4096 ? 4096 : expected_output;
+	/* avail_out is 32 bits; reserve() refuses to grow past that too. */
+	gz->capacity = expected_output < 4096 ? 4096 : expected_output > UINT32_MAX ? UINT32_MAX : expected_output;
 	if (!(gz->out = malloc(gz->capacity))) {
 		free(gz);
 		return NULL;

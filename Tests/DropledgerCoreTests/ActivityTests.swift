@@ -84,6 +84,22 @@ struct ActivityTrackerTests {
         #expect(tracker.customers[.id(5)] != nil, "the most recent is kept")
         record(&tracker, [300], at: 3)
         #expect(tracker.customers[.id(300)] != nil)
+
+        // Refused at several sites and in several merges before the next eviction: counted once.
+        record(&tracker, Array(400...418), at: 4)
+        #expect(tracker.customers.count == 110 && tracker.evicted == 110)
+        let before = tracker.evicted
+        for round in 0..<3 {
+            for reason in UInt32(2)...4 {
+                tracker.add(DropSite(customer: .id(500), reason: reason, location: 0xffff_ffff_8100_0000, ifindex: 2, netnsInode: 7),
+                            DropCount(drops: 1, bytes: 50), at: 5 + Double(round))
+            }
+        }
+        #expect(tracker.evicted == before + 1, "one customer refused, at three sites in three merges")
+        tracker.evict()
+        #expect(tracker.evicted == before + 1 + 20, "the eviction adds the 20 it evicts")
+        record(&tracker, [500], at: 9)
+        #expect(tracker.customers[.id(500)] != nil, "room again after the eviction")
     }
 
     /// Past 16 sites a customer's sites are indexed: counts stay per site.

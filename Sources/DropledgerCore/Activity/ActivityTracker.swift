@@ -11,6 +11,11 @@ public struct ActivityTracker: Sendable {
     /// Customers evicted so far, and those first seen while the detail was full
     /// (waiting for `evict()`), which never got any.
     public private(set) var evicted: UInt64 = 0
+    /// Those refused detail since the last `evict()`, so that a customer dropping at
+    /// several sites, or in several merges before the eviction, counts once. At most a
+    /// tenth of the capacity (the bound holds between evictions too); past that, each
+    /// further refusal counts (an over-count only if evictions stall for that long).
+    private var refused: Set<DropCustomer> = []
 
     public init(capacity: Int) {
         precondition(capacity > 0)
@@ -25,7 +30,7 @@ public struct ActivityTracker: Sendable {
     public mutating func add(_ site: DropSite, _ count: DropCount, at time: Double) {
         if !customers.update(site.customer, { $0.add(site, count, at: time) }) {
             guard customers.count < hardLimit else {
-                evicted &+= 1
+                if refused.count >= hardLimit - capacity || refused.insert(site.customer).inserted { evicted &+= 1 }
                 return
             }
             var activity = CustomerActivity(at: time)
@@ -46,6 +51,7 @@ public struct ActivityTracker: Sendable {
         guard needsEviction else { return }
         let keep = max(1, capacity - capacity / 10)
         evicted += UInt64(customers.keepMostRecent(keep))
+        refused = []
     }
 }
 

@@ -77,9 +77,13 @@ public final class DropLedger: Sendable {
             if state.totals.counters.count > seriesLimit {
                 let customers = Set(state.totals.counters.lazy.map(\.key.customer)).count
                 let (compacted, count) = state.totals.counters.summingIntoOther(keeping: customers / 2, protected: state.protected)
-                state.totals.counters = compacted
-                state.totals.customersSummedIntoOther &+= UInt64(count)
-                state.compactions &+= 1
+                // Nothing to sum when the named customers' series alone pass the limit: keep
+                // the table, and do not count a compaction that summed no one.
+                if count > 0 {
+                    state.totals.counters = compacted
+                    state.totals.customersSummedIntoOther &+= UInt64(count)
+                    state.compactions &+= 1
+                }
             }
             state.activity.evict()
         }
