@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("crypt")]),
         .target(name: "CLinux"),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl-gnutls")]),
-        .target(name: "CGzip", linkerSettings: [.linkedLibrary("isal")]),
+        .target(name: "CGzip", linkerSettings: [.linkedLibrary("isal"), .linkedLibrary("z")]),
 
         // Child processes for synchronous code, shared by the demo (the system's network
         // tools) and the integration tests (their commands, exporters and servers).

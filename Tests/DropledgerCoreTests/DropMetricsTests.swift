@@ -52,7 +52,20 @@ import Testing
         #expect(whole == PrometheusText.render(DropMetrics.families(snapshot, reasons: Self.reasons) + others))
         // Each piece holds whole lines, and no piece is empty.
         #expect(pieces.allSatisfy { $0.last == UInt8(ascii: "\n") })
-        if chunkBytes >= 1 << 20 { #expect(pieces.count == 1) } else { #expect(pieces.count > 1) }
+        // A piece never spans the two parts (see below): one piece each when they fit.
+        if chunkBytes >= 1 << 20 { #expect(pieces.count == DropMetrics.Rendering.parts) } else { #expect(pieces.count > 2) }
+        // The two parts /metrics compresses at once: in order, they are the whole; the second
+        // starts at the second labelled family (the drops, after the bytes), the first holds the other.
+        let rendering = DropMetrics.Rendering(snapshot, reasons: Self.reasons, with: others)
+        var parts: [[UInt8]] = [[], []]
+        for part in 0 ..< DropMetrics.Rendering.parts {
+            rendering.write(part: part, chunkBytes: chunkBytes) { parts[part] += Array($0) }
+        }
+        #expect(parts[0] + parts[1] == whole)
+        #expect(rendering.bytes() == whole)
+        let second = String(decoding: parts[1], as: UTF8.self), first = String(decoding: parts[0], as: UTF8.self)
+        #expect(second.hasPrefix("# HELP dropledger_drops_total "), "\(second.prefix(80))")
+        #expect(first.contains("dropledger_dropped_bytes_total{") && !first.contains("dropledger_drops_total{"))
     }
 
     @Test func fastPathEscapesLikeTheGeneralRenderer() {

@@ -36,6 +36,36 @@ struct GzipStreamTests {
         #expect(try Self.gunzip(try #require(HTTPCompression.gzip(text))) == text)
     }
 
+    /// Parts compressed at once on their own threads, joined into one member: the
+    /// concatenation, with the CRC and length of the whole (gzip -t checks both), whatever
+    /// their sizes, empty ones included.
+    @Test(arguments: [[40_000, 40_000], [0, 25_000], [25_000, 0], [1, 3, 60_000], [0, 0]])
+    func partsDecodeToTheirConcatenation(lines: [Int]) throws {
+        var state: UInt64 = 0x2545_f491_4f6c_dd1d
+        let texts: [[UInt8]] = lines.enumerated().map { part, count in
+            var text: [UInt8] = []
+            for line in 0 ..< count {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                text += Array("dropledger_drops_total{customer=\"\(part)-\(line)\",reason=\"NO_SOCKET\"} \(state >> 40)\n".utf8)
+            }
+            return text
+        }
+        let parts: [HTTPCompression.Part] = texts.map { text in { write in
+            text.withUnsafeBytes { all in
+                // Uneven pieces, as the renderer's.
+                var from = 0
+                while from < all.count {
+                    let to = min(all.count, from + 1 + from % 70_000)
+                    write(UnsafeRawBufferPointer(rebasing: all[from ..< to]))
+                    from = to
+                }
+            }
+        } }
+        let compressed = try #require(HTTPCompression.gzip(expectedBytes: 1, parts: parts))
+        #expect(compressed.starts(with: [0x1f, 0x8b, 8]))
+        #expect(try Self.gunzip(compressed) == texts.flatMap { $0 })
+    }
+
     @Test func nothingWrittenIsAnEmptyMember() throws {
         let compressed = try #require(HTTPCompression.gzip(expectedBytes: 0) { _ in })
         #expect(compressed.starts(with: [0x1f, 0x8b]))

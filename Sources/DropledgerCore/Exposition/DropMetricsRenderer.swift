@@ -7,15 +7,7 @@
 extension DropMetrics {
     /// The exposition in one exactly sized buffer.
     public static func render(_ snapshot: LedgerSnapshot, reasons: ReasonTable, with otherFamilies: [MetricFamily] = []) -> [UInt8] {
-        let plan = RenderPlan(snapshot, reasons: reasons, otherFamilies: otherFamilies)
-        let total = plan.exactSize()
-        return [UInt8](unsafeUninitializedCapacity: total) { buffer, initializedCount in
-            // Straight into the array: one piece, handed over at the end.
-            var written = 0
-            plan.write(into: buffer.baseAddress!, capacity: total, inPieces: false) { written = $0.count }
-            precondition(written == total, "drop metrics size computed wrongly")
-            initializedCount = written
-        }
+        Rendering(snapshot, reasons: reasons, with: otherFamilies).bytes()
     }
 
     /// The exposition in pieces of about `chunkBytes` handed to `sink` in order (each valid
@@ -23,15 +15,56 @@ extension DropMetrics {
     /// 100k-series exposition are never held whole.
     public static func render(_ snapshot: LedgerSnapshot, reasons: ReasonTable, with otherFamilies: [MetricFamily] = [],
                               chunkBytes: Int = 256 * 1024, into sink: (UnsafeRawBufferPointer) -> Void) {
-        let plan = RenderPlan(snapshot, reasons: reasons, otherFamilies: otherFamilies)
-        let capacity = Swift.max(chunkBytes, plan.longestPiece)
-        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { buffer.deallocate() }
-        plan.write(into: buffer, capacity: capacity, inPieces: true, sink: sink)
+        let rendering = Rendering(snapshot, reasons: reasons, with: otherFamilies)
+        for part in 0 ..< Rendering.parts { rendering.write(part: part, chunkBytes: chunkBytes, into: sink) }
+    }
+
+    /// One exposition, prepared once (its series sorted) and written in `parts` that follow
+    /// each other, so that several threads can compress it at once: the families before
+    /// the second labelled one, then that one and the rest. The two labelled families
+    /// (drops and bytes) are nearly all of it, one in each part.
+    public struct Rendering: Sendable {
+        public static let parts = 2
+        private let plan: RenderPlan
+        private let boundary: Int
+
+        public init(_ snapshot: LedgerSnapshot, reasons: ReasonTable, with otherFamilies: [MetricFamily] = []) {
+            let plan = RenderPlan(snapshot, reasons: reasons, otherFamilies: otherFamilies)
+            let labelled = plan.families.indices.filter { plan.isLabelled(plan.families[$0]) }
+            self.plan = plan
+            boundary = labelled.count > 1 ? labelled[1] : plan.families.count
+        }
+
+        /// The drop series it renders, for sizing buffers.
+        public var seriesCount: Int { plan.series.keys.count }
+
+        /// The whole exposition in one exactly sized buffer.
+        public func bytes() -> [UInt8] {
+            let total = plan.exactSize()
+            return [UInt8](unsafeUninitializedCapacity: total) { buffer, initializedCount in
+                // Straight into the array: one piece, handed over at the end.
+                var written = 0
+                plan.write(families: plan.families.indices, into: buffer.baseAddress!, capacity: total, inPieces: false) {
+                    written = $0.count
+                }
+                precondition(written == total, "drop metrics size computed wrongly")
+                initializedCount = written
+            }
+        }
+
+        /// Part `part` (0 ..< `parts`) in pieces of about `chunkBytes`, as `render(into:)` writes them.
+        public func write(part: Int, chunkBytes: Int = 256 * 1024, into sink: (UnsafeRawBufferPointer) -> Void) {
+            precondition((0 ..< Self.parts).contains(part))
+            let capacity = Swift.max(chunkBytes, plan.longestPiece)
+            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            defer { buffer.deallocate() }
+            plan.write(families: part == 0 ? 0 ..< boundary : boundary ..< plan.families.count,
+                       into: buffer, capacity: capacity, inPieces: true, sink: sink)
+        }
     }
 
     /// What one render writes: the families' headers and the drop series in order.
-    private struct RenderPlan {
+    private struct RenderPlan: Sendable {
         let series: OrderedSeries
         let families: [MetricFamily]
         let headers: [[UInt8]]
@@ -75,10 +108,13 @@ extension DropMetrics {
         /// The least room a piece needs: a line or a family's header.
         var longestPiece: Int { Swift.max(longestLine, headers.map(\.count).max() ?? 0) }
 
-        /// Writes into `buffer`, handing it to `sink` at the end and, `inPieces` (a buffer of
-        /// at least `longestPiece` bytes), each time it is nearly full; else the buffer holds
-        /// `exactSize()` bytes.
-        func write(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int, inPieces: Bool,
+        /// Whether `family` is one of the two whose series come from the counters.
+        func isLabelled(_ family: MetricFamily) -> Bool { family.name == dropsName || family.name == droppedBytesName }
+
+        /// Writes `families` (a range of `families`' indices) into `buffer`, handing it to
+        /// `sink` at the end and, `inPieces` (a buffer of at least `longestPiece` bytes), each
+        /// time it is nearly full; else the buffer holds `exactSize()` bytes of all of them.
+        func write(families range: Range<Int>, into buffer: UnsafeMutablePointer<UInt8>, capacity: Int, inPieces: Bool,
                    sink: (UnsafeRawBufferPointer) -> Void) {
             let longestLine = self.longestLine
             var cursor = ByteCursor(buffer)
@@ -86,10 +122,10 @@ extension DropMetrics {
                 if cursor.position > 0 { sink(UnsafeRawBufferPointer(start: buffer, count: cursor.position)) }
                 cursor = ByteCursor(buffer)
             }
-            for (family, header) in zip(families, headers) {
+            for (family, header) in zip(families[range], headers[range]) {
                 if inPieces && capacity - cursor.position < header.count { flush() }
                 header.withUnsafeBufferPointer { cursor.write($0) }
-                guard family.name == dropsName || family.name == droppedBytesName else { continue }
+                guard isLabelled(family) else { continue }
                 let countsDrops = family.name == dropsName
                 for i in series.keys.indices {
                     if inPieces && capacity - cursor.position < longestLine { flush() }

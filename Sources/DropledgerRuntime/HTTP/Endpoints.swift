@@ -148,16 +148,9 @@ final class Endpoints: Sendable {
             name: "dropledger_memory_folded_customers_total",
             help: "Customers whose counts were summed into customer=\"other\" in memory, to keep it bounded.",
             type: .counter, samples: [MetricSample(value: .integer(snapshot.customersSummedIntoOther))]))
-        // Prometheus asks for gzip: rendered into the compressor piece by piece.
-        let expected = 150 * 2 * snapshot.counters.count + 64 * 1024
-        if let gzipped = HTTPCompression.gzipped(status: 200, contentType: PrometheusText.contentType,
-                                                 acceptEncoding: acceptEncoding, expectedBytes: expected, { write in
-            DropMetrics.render(snapshot, reasons: reasons, with: families, into: write)
-        }) {
-            return gzipped
-        }
-        let body = DropMetrics.render(snapshot, reasons: reasons, with: families)
-        return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: body)
+        // Prometheus asks for gzip: rendered into two compressors at once, piece by piece.
+        return HTTPCompression.metricsResponse(DropMetrics.Rendering(snapshot, reasons: reasons, with: families),
+                                               acceptEncoding: acceptEncoding)
     }
 
     private func landingPage() -> HTTPResponse {

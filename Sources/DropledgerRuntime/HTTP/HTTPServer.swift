@@ -167,6 +167,72 @@ public enum HTTPCompression {
         return Array(UnsafeBufferPointer(start: output, count: count))
     }
 
+    /// What each of `parts` writes, in pieces, as one gzip member of their concatenation:
+    /// the parts are compressed at once, the first on this thread and each other on one of
+    /// its own (on one thread after another if a thread cannot start), and joined (see
+    /// `dl_gzip_join`). Nil if compression fails.
+    public static func gzip(expectedBytes: Int, parts: [Part]) -> [UInt8]? {
+        guard !parts.isEmpty else { return gzip(expectedBytes: expectedBytes) { _ in } }
+        let streams = PartStreams(count: parts.count, expectedOutput: max(expectedBytes / 8 / parts.count, 4096))
+        guard let streams else { return nil }
+        var threads: [pthread_t] = []
+        for index in parts.indices.dropFirst() {
+            if let thread = try? Threads.start({ streams.compress(index, parts[index]) }) {
+                threads.append(thread)
+            } else {
+                streams.compress(index, parts[index])
+            }
+        }
+        streams.compress(0, parts[0])
+        for thread in threads { pthread_join(thread, nil) }
+        return streams.joined()
+    }
+
+    /// One part of a body: writes its pieces, in order, to the function it is given.
+    public typealias Part = @Sendable ((UnsafeRawBufferPointer) -> Void) -> Void
+
+    /// The parts' compressors; each is used by one thread at a time (`compress(index,...)`),
+    /// and joined after every thread is done.
+    private final class PartStreams: @unchecked Sendable {
+        private let streams: [OpaquePointer]
+        private var failed: [Bool]
+
+        init?(count: Int, expectedOutput: Int) {
+            var streams: [OpaquePointer] = []
+            for _ in 0 ..< count {
+                guard let stream = dl_gzip_new_part(expectedOutput) else {
+                    streams.forEach { dl_gzip_free($0) }
+                    return nil
+                }
+                streams.append(stream)
+            }
+            self.streams = streams
+            failed = Array(repeating: false, count: count)
+        }
+
+        deinit { streams.forEach { dl_gzip_free($0) } }
+
+        func compress(_ index: Int, _ part: Part) {
+            let stream = streams[index]
+            var failed = false
+            part { piece in
+                if !failed, piece.count > 0, dl_gzip_write(stream, piece.baseAddress, piece.count) != 0 { failed = true }
+            }
+            if dl_gzip_end_part(stream, index == streams.count - 1 ? 1 : 0) != 0 { failed = true }
+            self.failed[index] = failed
+        }
+
+        func joined() -> [UInt8]? {
+            guard !failed.contains(true) else { return nil }
+            var output: UnsafeMutablePointer<UInt8>?
+            var count = 0
+            let joined = streams.map(Optional.some).withUnsafeBufferPointer { dl_gzip_join($0.baseAddress, $0.count, &output, &count) }
+            guard joined == 0, let output else { return nil }
+            defer { free(output) }
+            return Array(UnsafeBufferPointer(start: output, count: count))
+        }
+    }
+
     /// A response whose large body `produce` writes in pieces, compressed as they come,
     /// if `acceptEncoding` allows gzip: the whole plain body never exists. Nil otherwise
     /// (or if compression fails): the caller sends the plain body. The same headers as
@@ -174,7 +240,30 @@ public enum HTTPCompression {
     public static func gzipped(status: Int, contentType: String, acceptEncoding: String?, expectedBytes: Int,
                                _ produce: ((UnsafeRawBufferPointer) -> Void) -> Void) -> HTTPResponse? {
         guard acceptsGzip(acceptEncoding), let compressed = gzip(expectedBytes: expectedBytes, produce) else { return nil }
-        var response = HTTPResponse(status: status, contentType: contentType, body: compressed, contentEncoding: "gzip")
+        return gzipResponse(status: status, contentType: contentType, body: compressed)
+    }
+
+    /// `gzipped`, with the body written in `parts` compressed at once (`gzip(expectedBytes:parts:)`).
+    public static func gzipped(status: Int, contentType: String, acceptEncoding: String?, expectedBytes: Int,
+                               parts: [Part]) -> HTTPResponse? {
+        guard acceptsGzip(acceptEncoding), let compressed = gzip(expectedBytes: expectedBytes, parts: parts) else { return nil }
+        return gzipResponse(status: status, contentType: contentType, body: compressed)
+    }
+
+    /// `/metrics`'s answer for an exposition: when the client accepts gzip, its two parts
+    /// rendered and compressed at once (the 15 MB of 100k series are never held whole);
+    /// else the plain text.
+    public static func metricsResponse(_ rendering: DropMetrics.Rendering, acceptEncoding: String?) -> HTTPResponse {
+        let parts: [Part] = (0 ..< DropMetrics.Rendering.parts).map { part in { write in rendering.write(part: part, into: write) } }
+        if let gzipped = gzipped(status: 200, contentType: PrometheusText.contentType, acceptEncoding: acceptEncoding,
+                                 expectedBytes: 150 * 2 * rendering.seriesCount + 64 * 1024, parts: parts) {
+            return gzipped
+        }
+        return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: rendering.bytes())
+    }
+
+    private static func gzipResponse(status: Int, contentType: String, body: [UInt8]) -> HTTPResponse {
+        var response = HTTPResponse(status: status, contentType: contentType, body: body, contentEncoding: "gzip")
         response.vary = "Accept-Encoding"
         return response
     }
