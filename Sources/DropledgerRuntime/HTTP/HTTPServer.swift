@@ -192,10 +192,12 @@ public enum HTTPCompression {
     public typealias Part = @Sendable ((UnsafeRawBufferPointer) -> Void) -> Void
 
     /// The parts' compressors; each is used by one thread at a time (`compress(index,...)`),
-    /// and joined after every thread is done.
+    /// and joined after every thread is done (pthread_join orders their writes before).
     private final class PartStreams: @unchecked Sendable {
         private let streams: [OpaquePointer]
-        private var failed: [Bool]
+        /// One flag per part, each written by its own thread: raw memory, not an array,
+        /// whose concurrent element writes would be concurrent accesses to one variable.
+        private let failed: UnsafeMutableBufferPointer<Bool>
 
         init?(count: Int, expectedOutput: Int) {
             var streams: [OpaquePointer] = []
@@ -207,10 +209,14 @@ public enum HTTPCompression {
                 streams.append(stream)
             }
             self.streams = streams
-            failed = Array(repeating: false, count: count)
+            failed = .allocate(capacity: count)
+            failed.initialize(repeating: false)
         }
 
-        deinit { streams.forEach { dl_gzip_free($0) } }
+        deinit {
+            streams.forEach { dl_gzip_free($0) }
+            failed.deallocate()
+        }
 
         func compress(_ index: Int, _ part: Part) {
             let stream = streams[index]
