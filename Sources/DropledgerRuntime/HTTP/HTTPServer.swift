@@ -239,21 +239,16 @@ public enum HTTPCompression {
         }
     }
 
-    /// A response whose large body `produce` writes in pieces, compressed as they come,
-    /// if `acceptEncoding` allows gzip: the whole plain body never exists. Nil otherwise
-    /// (or if compression fails): the caller sends the plain body. The same headers as
-    /// `negotiate` gives a body it compresses.
-    public static func gzipped(status: Int, contentType: String, acceptEncoding: String?, expectedBytes: Int,
-                               _ produce: ((UnsafeRawBufferPointer) -> Void) -> Void) -> HTTPResponse? {
-        guard acceptsGzip(acceptEncoding), let compressed = gzip(expectedBytes: expectedBytes, produce) else { return nil }
-        return gzipResponse(status: status, contentType: contentType, body: compressed)
-    }
-
-    /// `gzipped`, with the body written in `parts` compressed at once (`gzip(expectedBytes:parts:)`).
+    /// A response whose large body the `parts` write in pieces, compressed as they come and
+    /// at once (`gzip(expectedBytes:parts:)`), if `acceptEncoding` allows gzip: the whole
+    /// plain body never exists. Nil otherwise (or if compression fails): the caller sends
+    /// the plain body. The same headers as `negotiate` gives a body it compresses.
     public static func gzipped(status: Int, contentType: String, acceptEncoding: String?, expectedBytes: Int,
                                parts: [Part]) -> HTTPResponse? {
         guard acceptsGzip(acceptEncoding), let compressed = gzip(expectedBytes: expectedBytes, parts: parts) else { return nil }
-        return gzipResponse(status: status, contentType: contentType, body: compressed)
+        var response = HTTPResponse(status: status, contentType: contentType, body: compressed, contentEncoding: "gzip")
+        response.vary = "Accept-Encoding"
+        return response
     }
 
     /// `/metrics`'s answer for an exposition: when the client accepts gzip, its two parts
@@ -266,12 +261,6 @@ public enum HTTPCompression {
             return gzipped
         }
         return HTTPResponse(status: 200, contentType: PrometheusText.contentType, body: rendering.bytes())
-    }
-
-    private static func gzipResponse(status: Int, contentType: String, body: [UInt8]) -> HTTPResponse {
-        var response = HTTPResponse(status: status, contentType: contentType, body: body, contentEncoding: "gzip")
-        response.vary = "Accept-Encoding"
-        return response
     }
 }
 
