@@ -106,17 +106,21 @@ int dl_gzip_write(struct dl_gzip *gz, const void *data, size_t len)
 	return gz->failed ? -1 : 0;
 }
 
-int dl_gzip_finish(struct dl_gzip *gz, uint8_t **out, size_t *out_len)
+/* Compresses what is buffered and ends the deflate stream (and a member's trailer). */
+static int end_stream(struct dl_gzip *gz)
 {
-	if (gz->part)
-		return -1;
 	gz->stream.end_of_stream = 1;
 	gz->stream.next_in = NULL;
 	gz->stream.avail_in = 0;
 	while (!gz->failed && gz->stream.internal_state.state != ZSTATE_END)
 		if (reserve(gz, 4096) || isal_deflate(&gz->stream) != COMP_OK)
 			gz->failed = 1;
-	if (gz->failed)
+	return gz->failed ? -1 : 0;
+}
+
+int dl_gzip_finish(struct dl_gzip *gz, uint8_t **out, size_t *out_len)
+{
+	if (gz->part || end_stream(gz))
 		return -1;
 	*out = gz->out;
 	*out_len = gz->stream.total_out;
@@ -128,14 +132,11 @@ int dl_gzip_end_part(struct dl_gzip *gz, int last)
 {
 	if (!gz->part || gz->ended)
 		return -1;
-	gz->stream.next_in = NULL;
-	gz->stream.avail_in = 0;
 	if (last) {
-		gz->stream.end_of_stream = 1;
-		while (!gz->failed && gz->stream.internal_state.state != ZSTATE_END)
-			if (reserve(gz, 4096) || isal_deflate(&gz->stream) != COMP_OK)
-				gz->failed = 1;
+		end_stream(gz);
 	} else {
+		gz->stream.next_in = NULL;
+		gz->stream.avail_in = 0;
 		/* Ends on a byte boundary with an empty stored block; done once the output has
 		 * room left or the state is back at a new header (igzip_lib.h). */
 		gz->stream.flush = SYNC_FLUSH;
