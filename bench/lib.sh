@@ -27,10 +27,10 @@ stop_exporter() {
 # median: of the numbers on stdin, separated by spaces or lines.
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# median_ci: a distribution-free interval of at least 95% for the median of the numbers on
-# stdin: the order statistics x(k) and x(n+1-k), k the largest with
-# P(Binomial(n, 1/2) < k) <= 2.5% (k = 1, the whole range, for fewer than 6 numbers).
-# Prints "LOW HIGH COVERAGE".
+# median_ci: a distribution-free interval for the median of the numbers on stdin: the order
+# statistics x(k) and x(n+1-k), k the largest with P(Binomial(n, 1/2) < k) <= 2.5%, so it
+# covers the median with at least 95% from 6 numbers on (below that, k = 1: the whole range,
+# with less). Prints "LOW HIGH COVERAGE", the coverage exact.
 median_ci() {
 	tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
 		n = NR; p = 0.5 ^ n; cdf = p; c = 1; k = 1; tail = p
