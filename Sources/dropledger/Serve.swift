@@ -125,6 +125,11 @@ struct Serve: ParsableCommand {
         guard maxSeries >= 1024 else {
             throw ValidationError("--max-series must be at least 1024 (it bounds memory; the default is \(DropLedger.defaultSeriesLimit))")
         }
+        // The customers /metrics names are never summed into `other`: past half of
+        // --max-series their series alone would keep a compaction from bounding memory.
+        guard maxCustomers <= maxSeries / 2 else {
+            throw ValidationError("--max-customers \(maxCustomers) must be at most half of --max-series \(maxSeries): the customers /metrics names are never summed into other, so memory would not stay bounded; raise --max-series to at least \(maxCustomers <= Int.max / 2 ? String(maxCustomers * 2) : "twice it") or lower --max-customers")
+        }
         guard samplesRate <= 1_000_000 else {
             throw ValidationError("--samples.rate must be from 0 (off) to 1000000 samples per second per CPU, got \(samplesRate)")
         }

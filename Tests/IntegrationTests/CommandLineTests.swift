@@ -22,6 +22,8 @@ struct CommandLineTests {
         (["--web.telemetry-path", "metrics"], "--web.telemetry-path must be a plain path"),
         (["--log.level", "loud"], "log.level"),
         (["--max-series", "100"], "--max-series must be at least 1024 (it bounds memory; the default is 262144)"),
+        (["--max-series", "4096"], "--max-customers 10000 must be at most half of --max-series 4096"),
+        (["--max-customers", "200000"], "raise --max-series to at least 400000 or lower --max-customers"),
         (["--filter.netns", "/nonexistent/netns"], "reading network namespace /nonexistent/netns"),
         (["--no-such-flag"], "no-such-flag"),
         (["--customers", "/nonexistent/customers"], "reading the customer names: opening /nonexistent/customers: No such file or directory"),
