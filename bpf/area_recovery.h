@@ -15,8 +15,9 @@
  * validates two ways, finds nothing, and the drop keeps the verdict read at the
  * kernel's end (`none` or `invalid`, never a guess).
  *
- * Only drops whose area is not a valid customer entry where the kernel says it is
- * pay for this: one copy of the bytes before that end, and the checks.
+ * Only drops whose area is not a sealed customer entry where the kernel says it is
+ * pay for this: one copy of the bytes before that end, and the checks. (Outer UDP and
+ * tunnel headers can walk as a valid unsealed area: an unsealed one is looked behind.)
  */
 #ifndef DL_AREA_RECOVERY_H
 #define DL_AREA_RECOVERY_H
@@ -46,6 +47,8 @@ struct window {
 	__u32 found;      /* dl_udp_tunnel_start's candidate so far: in memory, where the
 			   * verifier does not tell its values apart, so that the states
 			   * of the loop's iterations converge */
+	__u32 tunnel;     /* the walks found a tunnel's outer headers before the kernel's
+			   * end (or read the bytes as one two ways) */
 };
 
 struct {
@@ -168,7 +171,7 @@ static __always_inline __u32 outer_ethernet_ending_at(const __u8 *w, __u32 ip, _
  */
 __noinline __u32 dl_udp_tunnel_frame(struct window *win, __u32 t, __u32 hdr)
 {
-	__u32 type, ip, udp_len;
+	__u32 type = 0, ip, udp_len;
 	const __u8 *w;
 
 	if (!win)
@@ -212,7 +215,10 @@ __noinline int dl_udp_tunnel_start(struct window *win, __u64 end, __u32 n)
 {
 	__u32 e, t;
 
-	if (!win || n < 14 + 20 + 4 || n > DL_WINDOW)
+	if (!win)
+		return -1;
+	win->tunnel = 0;
+	if (n < 14 + 20 + 4 || n > DL_WINDOW)
 		return -1;
 	/* The bytes after `end` are the packet's (or the tail room's): read, and trusted
 	 * only as far as the header checks go. */
@@ -232,8 +238,10 @@ __noinline int dl_udp_tunnel_start(struct window *win, __u64 end, __u32 n)
 		e = dl_udp_tunnel_frame(win, t, 8 + 4 * k);
 		if (!e)
 			continue;
-		if (win->found)
+		if (win->found) {
+			win->tunnel = 1;
 			return -1;  /* two readings of the same bytes: no guess, nor another walk */
+		}
 		win->found = e;
 	}
 	return win->found;
@@ -246,7 +254,7 @@ __noinline int dl_udp_tunnel_start(struct window *win, __u64 end, __u32 n)
  */
 static __always_inline __u32 outer_frame_start(const __u8 *w, __u32 x)
 {
-	__u32 type, ip, g;
+	__u32 type = 0, ip, g;
 
 	/* (VXLAN and Geneve: dl_udp_tunnel_start, before.) GRE (version 0, no routing;
 	 * checksum, key and sequence words as its flags say), carrying Ethernet (GRETAP)
@@ -286,13 +294,16 @@ static __always_inline __u32 outer_frame_start(const __u8 *w, __u32 x)
 	return 0;
 }
 
-/* What dl_recover_area found. */
+/* What dl_recover_area found (recover_area adds DL_TUNNEL_SEEN). */
 enum dl_recovery {
 	DL_RECOVERED_NOTHING = 0,
 	DL_RECOVERED_AREA = 1,      /* a valid customer entry behind outer headers */
 	DL_KERNEL_END_IS_FRAME = 2, /* the kernel's end is where an Ethernet frame with an IP
 				     * header starts: the area there is the tagger's (a tunnel
 				     * that left the MAC header at the outer frame, as IPIP does) */
+	DL_RECOVERY_KIND = 3,       /* the mask of the above */
+	DL_TUNNEL_SEEN = 4,         /* a flag: outer headers lie before the kernel's end (their
+				     * bytes are what was read there), whatever was found */
 };
 
 /*
@@ -313,11 +324,13 @@ __noinline int dl_recover_area(struct window *w, __u32 n, __u32 m, __u32 custome
 		return DL_RECOVERED_NOTHING;
 	w->customer_type = customer_type;
 	e = udp ? udp : outer_frame_start(w->b, n);
+	if (e)
+		w->tunnel = 1;
 	if (e >= m && e <= n &&
 	    parse_customer(w->b + bytes10(e - m), m, (const volatile __u8 *)&w->customer_type, &w->customer) == DL_STATUS_CUSTOMER)
 		return DL_RECOVERED_AREA;
 	{
-		__u32 ip_type, eth_type = be16_at(w->b, n + 12);
+		__u32 ip_type = 0, eth_type = be16_at(w->b, n + 12);
 
 		if ((eth_type == DL_ETH_IP && outer_ip_ending_at(w->b, n + 14 + 20, DL_ANY_PROTO, 0, &ip_type) == n + 14) ||
 		    (eth_type == DL_ETH_IPV6 && outer_ip_ending_at(w->b, n + 14 + 40, DL_ANY_PROTO, 0, &ip_type) == n + 14))
@@ -398,11 +411,11 @@ static __always_inline int recover_area(struct sk_buff *skb, long end, __u32 m, 
 		return DL_RECOVERED_NOTHING;
 	udp = dl_udp_tunnel_start(w, head + end, n);
 	if (udp < 0)
-		return DL_RECOVERED_NOTHING;
+		return DL_RECOVERED_NOTHING | (w->tunnel ? DL_TUNNEL_SEEN : 0);
 	found = dl_recover_area(w, n, m, *customer_type, udp);
 	if (found == DL_RECOVERED_AREA)
 		*customer = w->customer;
-	return found;
+	return found | (w->tunnel ? DL_TUNNEL_SEEN : 0);
 }
 
 #endif

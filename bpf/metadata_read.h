@@ -45,8 +45,8 @@ static __always_inline long mac_header_end(struct sk_buff *skb)
  * MAC header (or none set yet). Anything else (a tunnel left the MAC header at an inner packet or an
  * outer IP header) means the bytes before the MAC header are not the tagger's area
  * but outer headers: they may even parse, and must not be read as a customer. There,
- * and wherever the area does not parse as a customer entry, the area is looked for
- * behind outer headers (area_recovery.h); only a valid one found there counts.
+ * and wherever the area is not a customer entry with dropledger's seal, the area is looked
+ * for behind outer headers (area_recovery.h); only a valid one found there counts.
  */
 static __always_inline void count_overwritten(void)
 {
@@ -91,27 +91,36 @@ static __always_inline bool encapsulated(struct sk_buff *skb, long end, __u16 ne
 	return inner > end || (inner == end && network != (__u16)~0U && network < end);
 }
 
+/*
+ * Whether a customer area read where the tagger left it was written over: a broken seal,
+ * or no seal and a zero tail (zero_tail()). Without a seal it is another tagger's.
+ */
+static __always_inline bool written_over(__u8 status, const __u8 *area, __u8 seal, __u32 m)
+{
+	return status == DL_STATUS_CUSTOMER && seal != DL_SEAL_INTACT && (seal == DL_SEAL_BROKEN || zero_tail(area, m));
+}
+
+/* What checked() keeps across the walks, in one byte: the stack of the program and
+ * dl_recover_area together is 512 bytes on 6.1 and 6.12, with little to spare. */
+#define DL_READ_STATUS 0x3
+#define DL_READ_TRUSTED 0x4
+#define DL_READ_WRITTEN_OVER 0x8
+
 static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, long end, __u32 m, __u8 status,
 				    const __u8 *area, __u8 seal, const volatile __u8 *customer_type,
 				    __u64 *customer)
 {
-	__u16 network = skb->network_header, inner = skb->inner_mac_header;
-	bool ethernet = network == (__u16)~0U || network == end + 14;
+	bool ethernet = skb->network_header == (__u16)~0U || skb->network_header == end + 14;
+	__u8 read = status | (status == DL_STATUS_CUSTOMER && ethernet ? DL_READ_TRUSTED : 0) |
+		    (written_over(status, area, seal, m) ? DL_READ_WRITTEN_OVER : 0);
 	int found;
 
-	bool trusted = status == DL_STATUS_CUSTOMER && ethernet;
-
-	if (trusted) {
-		/* The common path: an area of dropledger's tagger, in place. */
-		if (seal == DL_SEAL_INTACT)
-			return status;
-		if (seal == DL_SEAL_BROKEN || zero_tail(area, m)) {
-			count_overwritten();
-			return DL_STATUS_INVALID;
-		}
-		/* Another tagger's area: trusted unless a TC program may have moved it. */
-		if (!passed_tc_ingress(skb))
-			return status;
+	/* The common path: an area of dropledger's tagger, in place. */
+	if ((read & DL_READ_TRUSTED) && seal == DL_SEAL_INTACT)
+		return status;
+	if ((read & DL_READ_TRUSTED) && (read & DL_READ_WRITTEN_OVER)) {
+		count_overwritten();
+		return DL_STATUS_INVALID;
 	}
 	/* A TC program that moved the head left old header bytes where the area is read.
 	 * (One call site: each inlined copy takes stack, and 6.1 allows 512 bytes for the
@@ -120,19 +129,34 @@ static __always_inline __u8 checked(struct sk_buff *skb, unsigned char *head, lo
 		count_overwritten();
 		return DL_STATUS_INVALID;
 	}
-	if (trusted)
-		return status;
+	/* Even an unsealed area that looks in place (another tagger's) is looked for behind
+	 * outer headers: a decapsulated VXLAN or Geneve frame has its network header 14 bytes
+	 * after its MAC header too, and the outer UDP and tunnel headers before it can walk
+	 * as a valid area (VNI 257, a one-byte customer's 12 bytes: customer 0). A sealed one
+	 * cannot: the VXLAN flags byte sits where the check entry's type must be 0. */
 	found = recover_area(skb, end, m, customer_type, customer);
-	if (found == DL_RECOVERED_AREA)
+	if ((found & DL_RECOVERY_KIND) == DL_RECOVERED_AREA)
 		return DL_STATUS_CUSTOMER;
+	status = read & DL_READ_STATUS;
 	/* Outer headers pushed on transmit sit where the area was: whatever the bytes
 	 * before the MAC header say, they are not the tagger's (see encapsulated()). */
-	if (encapsulated(skb, end, network, inner)) {
+	if (!(read & DL_READ_TRUSTED) && encapsulated(skb, end, skb->network_header, skb->inner_mac_header)) {
 		count_overwritten();
 		return DL_STATUS_INVALID;
 	}
-	if (found == DL_KERNEL_END_IS_FRAME)
+	/* The bytes read are a tunnel's outer headers, with no area behind them. */
+	if (found & DL_TUNNEL_SEEN)
+		return status == DL_STATUS_CUSTOMER ? DL_STATUS_INVALID : status;
+	if (read & DL_READ_TRUSTED)
 		return status;
+	/* The area in place after all (an IPIP-like tunnel left the MAC header there). */
+	if ((found & DL_RECOVERY_KIND) == DL_KERNEL_END_IS_FRAME) {
+		if (read & DL_READ_WRITTEN_OVER) {
+			count_overwritten();
+			return DL_STATUS_INVALID;
+		}
+		return status;
+	}
 	return status == DL_STATUS_CUSTOMER ? DL_STATUS_INVALID : status;
 }
 

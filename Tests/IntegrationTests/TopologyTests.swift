@@ -123,6 +123,39 @@ struct TopologyTests {
                 "\(series)")
     }
 
+    /// The bytes before a decapsulated VXLAN frame are the outer UDP and VXLAN headers.
+    /// With a one-byte customer (a 12-byte area), VNI 257 (`00 01 01`) and an outer UDP
+    /// length from 1280 to 1535, they walk as a valid, unsealed area naming customer 0:
+    /// `05 ll cc cc | 08 00 00 00 | 00 01 01 00` (TL 5, a flag of type 0, then type 1 with
+    /// the value 00). The frame is in place as far as the MAC and network headers go, so
+    /// only the tunnel walk can tell: the drops are the tagged customer's, never 0's.
+    @Test func vxlanHeadersThatParseAreNotACustomer() throws {
+        let network = try TunnelNetwork(tag: "vxp")
+        try network.addEthernetTunnel(
+            name: "vx4", receiverArgs: ["type", "vxlan", "id", "257", "local", "10.215.0.1", "remote", "10.215.0.2", "dstport", "4789", "dev", "u0"],
+            senderArgs: ["type", "vxlan", "id", "257", "local", "10.215.0.2", "remote", "10.215.0.1", "dstport", "4789", "dev", "u1"],
+            inner: "10.216.0")
+        try network.addEthernetTunnel(
+            name: "vx6", receiverArgs: ["type", "vxlan", "id", "257", "local", "fd00:215::1", "remote", "fd00:215::2", "dstport", "4790", "dev", "u0"],
+            senderArgs: ["type", "vxlan", "id", "257", "local", "fd00:215::2", "remote", "fd00:215::1", "dstport", "4790", "dev", "u1"],
+            inner: "10.217.0")
+        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath])
+        try network.tag(["10.215.0.1/32=42", "fd00:215::1/128=43"])
+        Thread.sleep(forTimeInterval: 0.5)
+        let baseline = try exporter.series()
+
+        // 1300-byte datagrams: outer UDP length 8 + 8 + 14 + 20 + 8 + 1300 = 1358 (05 4e).
+        for address in ["10.216.0.1", "10.217.0.1"] {
+            try TestNetwork.script(network.sender, "for ((i = 0; i < 100; i++)); do head -c 1300 /dev/zero >/dev/udp/\(address)/\(Self.closedPort); done")
+        }
+        let expected = ["42/NO_SOCKET": UInt64(100), "43/NO_SOCKET": 100]
+        let series = try exporter.settledSeries(expected: expected.merging(baseline, uniquingKeysWith: +),
+                                                keep: { $0.hasSuffix("/NO_SOCKET") })
+        #expect(series.filter { $0.key.hasPrefix("4") } == expected, "\(series)")
+        #expect(series.keys.allSatisfy { $0.hasPrefix("42/") || $0.hasPrefix("43/") || $0.hasPrefix("none/") },
+                "never customer 0, nor invalid: \(series)")
+    }
+
     /// A TSO burst dropped whole on output (in postrouting, where the skb has its device
     /// and is not yet cut into segments) counts as
     /// the packets it holds: exactly the data segments TCP sent (TcpOutSegs less the SYN
