@@ -12,6 +12,11 @@
  *       "ready"; waits for stdin to close and prints the hash counter's totals
  *       ("hashcount_drops <n>").
  *
+ *   dlbench floor
+ *       Attaches only the empty floor program on tp_btf/kfree_skb, prints "ready" and
+ *       waits for stdin to close: the throughput bench's reference for what any program
+ *       there costs the host's drops.
+ *
  *   dlbench consume RING_BYTES EVENTS_PER_CPU CUSTOMERS
  *       The minimal C consumer of the capacity test: makes the per-CPU event rings
  *       of bpf/event_ring.h (RING_BYTES / 64 events per CPU), fills every CPU's ring
@@ -155,6 +160,23 @@ static int attach(void)
 	if (copy)
 		bench_hashcount_bpf__destroy(copy);
 	bench_hashcount_bpf__destroy(hc);
+	bench_floor_bpf__destroy(floor);
+	return 0;
+}
+
+static int floor_only(void)
+{
+	struct bench_floor_bpf *floor = bench_floor_bpf__open_and_load();
+	char buf[64];
+
+	if (!floor)
+		die("loading the floor", errno);
+	if (!bpf_program__attach(floor->progs.bench_floor))
+		die("attaching the floor", errno);
+	printf("ready\n");
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
 	bench_floor_bpf__destroy(floor);
 	return 0;
 }
@@ -638,6 +660,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "attach"))
 		return attach();
+	if (argc == 2 && !strcmp(argv[1], "floor"))
+		return floor_only();
 	if (argc == 5 && !strcmp(argv[1], "fill"))
 		return fill_program(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "udpflood"))
@@ -647,7 +671,7 @@ int main(int argc, char **argv)
 				     argc == 5 ? strtoull(argv[4], NULL, 0) : strtoull(argv[3], NULL, 0));
 	if (argc == 5 && !strcmp(argv[1], "consume"))
 		return consume(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
-	fprintf(stderr, "usage: dlbench attach | consume RING_BYTES EVENTS_PER_CPU CUSTOMERS"
+	fprintf(stderr, "usage: dlbench attach | floor | consume RING_BYTES EVENTS_PER_CPU CUSTOMERS"
 			" | fill DROPLEDGER_PROG_ID EVENTS_PER_CPU CUSTOMERS"
 			" | flood DROPLEDGER_PROG_ID CUSTOMERS [EVENTS] | udpflood SECONDS RATE CPU\n");
 	return 2;

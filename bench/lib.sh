@@ -7,7 +7,10 @@
 start_exporter() {
 	local log=$1
 	shift
-	"$@" >"$log" 2>&1 &
+	# Emptied here, not by the background job's redirection: that one may run after the
+	# first grep below, which would then find the previous exporter's "counting drops".
+	: >"$log"
+	"$@" >>"$log" 2>&1 &
 	EXPORTER=$!
 	for _ in $(seq 300); do grep -q "counting drops" "$log" && break; sleep 0.05; done
 	grep -q "counting drops" "$log" || { echo "$(basename "$0"): $* did not start:" >&2; cat "$log" >&2; exit 1; }
