@@ -26,6 +26,15 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("web.max-connections"), help: "Concurrent HTTP connections; more wait until one closes.")
     var maxConnections: UInt32 = HTTPLimits().connectionLimit
 
+    @Option(name: .customLong("web.max-connections-per-ip"),
+            help: ArgumentHelp("Concurrent HTTP connections from one IP address; more are closed at once, so one host cannot hold every connection. Default: a quarter of --web.max-connections.",
+                               valueName: "n"))
+    var maxConnectionsPerIP: UInt32?
+
+    /// One host gets a quarter of the connections unless told otherwise: Prometheus
+    /// keeps one connection per target, so even an HA pair behind one NAT fits.
+    var connectionsPerIP: UInt32 { maxConnectionsPerIP ?? max(1, maxConnections / 4) }
+
     @Option(name: .customLong("customer-tlv-type"),
             help: "TLV type of the customer entry in the packet metadata area (1-255; 0 is the type of the tagger's seal).")
     var customerTLVType: UInt8 = 1
@@ -117,6 +126,9 @@ struct Serve: ParsableCommand {
         }
         guard connectionTimeout >= 1 else { throw ValidationError("--web.connection-timeout must be at least 1 second") }
         guard maxConnections >= 2 else { throw ValidationError("--web.max-connections must be at least 2") }
+        if let perIP = maxConnectionsPerIP, !(1...maxConnections).contains(perIP) {
+            throw ValidationError("--web.max-connections-per-ip must be from 1 to --web.max-connections (\(maxConnections)), got \(perIP)")
+        }
         guard customerTLVType != 0 else {
             throw ValidationError("--customer-tlv-type 0 is taken: dropledger's tagger ends every area it makes with its seal, entries of type 0; use 1 to 255")
         }
@@ -172,6 +184,7 @@ struct Serve: ParsableCommand {
         var limits = HTTPLimits()
         limits.connectionTimeoutSeconds = connectionTimeout
         limits.connectionLimit = maxConnections
+        limits.connectionsPerAddress = connectionsPerIP
         let httpSettings = HTTPSettings(limits: limits, webConfigFile: webConfigFile)
 
         let exporter: Exporter

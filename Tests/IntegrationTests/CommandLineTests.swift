@@ -21,6 +21,8 @@ struct CommandLineTests {
         (["--web.listen-address", ":99999"], "larger than 65535"),
         (["--web.telemetry-path", "metrics"], "--web.telemetry-path must be a plain path"),
         (["--log.level", "loud"], "log.level"),
+        (["--web.max-connections-per-ip", "0"], "--web.max-connections-per-ip must be from 1 to --web.max-connections (64), got 0"),
+        (["--web.max-connections", "8", "--web.max-connections-per-ip", "9"], "--web.max-connections-per-ip must be from 1 to --web.max-connections (8), got 9"),
         (["--max-series", "100"], "--max-series must be at least 1024 (it bounds memory; the default is 262144)"),
         (["--max-series", "4096"], "--max-customers 10000 must be at most half of --max-series 4096"),
         (["--max-customers", "200000"], "raise --max-series to at least 400000 or lower --max-customers"),

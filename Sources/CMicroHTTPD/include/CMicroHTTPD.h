@@ -27,6 +27,7 @@ typedef void (*dl_http_log_fn)(void *ctx, const char *message);
 struct dl_http_limits {
 	unsigned threads;              /* worker threads polling the listening socket */
 	unsigned connection_limit;     /* concurrent connections */
+	unsigned per_ip_connection_limit; /* concurrent connections from one address; more are closed at once */
 	unsigned connection_timeout_s; /* idle connections are closed after this */
 	size_t connection_memory;      /* bytes per connection for the request and its headers */
 };

@@ -36,6 +36,7 @@ public final class HTTPServer: @unchecked Sendable {
         port = socket.port
         context = Unmanaged.passRetained(Context(handler: handler, logger: logger))
         var cLimits = dl_http_limits(threads: limits.threads, connection_limit: limits.connectionLimit,
+                                     per_ip_connection_limit: limits.connectionsPerAddress,
                                      connection_timeout_s: limits.connectionTimeoutSeconds,
                                      connection_memory: limits.connectionMemoryBytes)
         // C copies of the secrets for the duration of dl_http_start, which copies them again.
