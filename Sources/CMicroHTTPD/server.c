@@ -1,12 +1,15 @@
 #define _GNU_SOURCE
 #include <crypt.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <microhttpd.h>
 #include "CMicroHTTPD.h"
 
@@ -274,6 +277,14 @@ static int copy_security(struct dl_http_server *server, const struct dl_http_sec
 	return 0;
 }
 
+/* Whether descriptors `a` and `b` are open on the same file (one socket, here). */
+static int same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits *limits,
 				     const struct dl_http_security *security,
 				     dl_http_handler handler, dl_http_log_fn log, void *ctx)
@@ -288,6 +299,7 @@ struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[4];
 	size_t n = 0;
+	int daemon_fd;
 
 	if (!server)
 		return NULL;
@@ -298,6 +310,18 @@ struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits 
 	server->ctx = ctx;
 	if (copy_security(server, security) != 0) {
 		log(ctx, "out of memory copying the web configuration");
+		free_server(server);
+		return NULL;
+	}
+	/*
+	 * libmicrohttpd 0.9.75 closes the socket it was given on some failure paths
+	 * (a key that does not match the certificate, a thread that does not start)
+	 * and not on others (a bad option): it gets a duplicate, so `listen_fd` stays
+	 * the caller's to close whatever happens.
+	 */
+	daemon_fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 0);
+	if (daemon_fd < 0) {
+		log(ctx, "duplicating the listening socket failed: out of file descriptors?");
 		free_server(server);
 		return NULL;
 	}
@@ -314,7 +338,7 @@ struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits 
 		flags, 0, NULL, NULL,
 		on_request, server,
 		MHD_OPTION_EXTERNAL_LOGGER, log_to_swift, server,
-		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)daemon_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, limits->threads,
 		MHD_OPTION_CONNECTION_LIMIT, limits->connection_limit,
 		/*
@@ -327,6 +351,12 @@ struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits 
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
 	if (!server->daemon) {
+		/*
+		 * Closed by libmicrohttpd, or still ours; if closed, its number may already
+		 * name another thread's new file, which is not our socket and stays open.
+		 */
+		if (same_file(daemon_fd, listen_fd))
+			close(daemon_fd);
 		free_server(server);
 		return NULL;
 	}

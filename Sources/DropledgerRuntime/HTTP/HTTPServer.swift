@@ -68,8 +68,9 @@ public final class HTTPServer: @unchecked Sendable {
                 context.logger.warning("libmicrohttpd: \(String(cString: message!).trimmingSuffix("\n"))")
             }, context.toOpaque())
         }
+        // The server listens on a duplicate of its own (see dl_http_start): this one is ours.
+        close(socket.fd)
         if server == nil {
-            close(socket.fd)
             context.release()
             if let web, let tls = web.config.tls {
                 throw RuntimeError("starting the HTTPS server on \(address) with cert_file \(tls.certFile) and key_file \(tls.keyFile)",
