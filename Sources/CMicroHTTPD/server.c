@@ -1,11 +1,15 @@
 #define _GNU_SOURCE
 #include <crypt.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <microhttpd.h>
 #include "CMicroHTTPD.h"
 
@@ -27,6 +31,9 @@ struct dl_http_server {
 	struct dl_auth_user *users;
 	size_t user_count;
 	pthread_mutex_t cache_lock; /* guards every user's `verified` */
+	pthread_mutex_t log_lock;   /* guards the two below */
+	time_t next_limit_log;      /* CLOCK_MONOTONIC second from which the limit message is logged again */
+	unsigned long limit_unlogged; /* limit messages held back since the last one logged */
 };
 
 /* A bcrypt hash of a password nobody has: unknown users cost as much as known ones. */
@@ -134,13 +141,52 @@ struct dl_http_request {
 	const char *path;
 };
 
+/* libmicrohttpd's message for each connection it closes over a limit (daemon.c). */
+#define LIMIT_MESSAGE "Server reached connection limit"
+
+/*
+ * A host over its per-address limit costs one such message per connection it
+ * opens: logged once a minute with a count, or a flood of connects floods the log.
+ */
+static int hold_back_limit_message(struct dl_http_server *server, unsigned long *unlogged)
+{
+	struct timespec now;
+	int hold;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&server->log_lock);
+	hold = now.tv_sec < server->next_limit_log;
+	if (hold) {
+		server->limit_unlogged++;
+	} else {
+		*unlogged = server->limit_unlogged;
+		server->limit_unlogged = 0;
+		server->next_limit_log = now.tv_sec + 60;
+	}
+	pthread_mutex_unlock(&server->log_lock);
+	return hold;
+}
+
 static void log_to_swift(void *cls, const char *format, va_list args)
 {
 	struct dl_http_server *server = cls;
-	char *message;
+	unsigned long unlogged = 0;
+	char *message, *counted;
+	size_t len;
 
+	if (strncmp(format, LIMIT_MESSAGE, strlen(LIMIT_MESSAGE)) == 0 && hold_back_limit_message(server, &unlogged))
+		return;
 	if (vasprintf(&message, format, args) < 0)
 		return;
+	if (unlogged > 0) {
+		len = strlen(message);
+		if (len > 0 && message[len - 1] == '\n')
+			message[len - 1] = '\0';
+		if (asprintf(&counted, "%s (and %lu more since the last such message)", message, unlogged) >= 0) {
+			free(message);
+			message = counted;
+		}
+	}
 	server->log(server->ctx, message);
 	free(message);
 }
@@ -200,6 +246,7 @@ static void free_server(struct dl_http_server *server)
 	}
 	free(server->tls_cert);
 	pthread_mutex_destroy(&server->cache_lock);
+	pthread_mutex_destroy(&server->log_lock);
 	free(server);
 }
 
@@ -230,6 +277,14 @@ static int copy_security(struct dl_http_server *server, const struct dl_http_sec
 	return 0;
 }
 
+/* Whether descriptors `a` and `b` are open on the same file (one socket, here). */
+static int same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits *limits,
 				     const struct dl_http_security *security,
 				     dl_http_handler handler, dl_http_log_fn log, void *ctx)
@@ -244,15 +299,29 @@ struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[4];
 	size_t n = 0;
+	int daemon_fd;
 
 	if (!server)
 		return NULL;
 	pthread_mutex_init(&server->cache_lock, NULL);
+	pthread_mutex_init(&server->log_lock, NULL);
 	server->handler = handler;
 	server->log = log;
 	server->ctx = ctx;
 	if (copy_security(server, security) != 0) {
 		log(ctx, "out of memory copying the web configuration");
+		free_server(server);
+		return NULL;
+	}
+	/*
+	 * libmicrohttpd 0.9.75 closes the socket it was given on some failure paths
+	 * (a key that does not match the certificate, a thread that does not start)
+	 * and not on others (a bad option): it gets a duplicate, so `listen_fd` stays
+	 * the caller's to close whatever happens.
+	 */
+	daemon_fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 0);
+	if (daemon_fd < 0) {
+		log(ctx, "duplicating the listening socket failed: out of file descriptors?");
 		free_server(server);
 		return NULL;
 	}
@@ -269,14 +338,25 @@ struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits 
 		flags, 0, NULL, NULL,
 		on_request, server,
 		MHD_OPTION_EXTERNAL_LOGGER, log_to_swift, server,
-		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)daemon_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, limits->threads,
 		MHD_OPTION_CONNECTION_LIMIT, limits->connection_limit,
+		/*
+		 * The timeout is an idle timeout: without this, one host trickling a byte a
+		 * second on enough sockets holds every slot and no scrape gets through.
+		 */
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->per_ip_connection_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, limits->connection_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, limits->connection_memory,
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
 	if (!server->daemon) {
+		/*
+		 * Closed by libmicrohttpd, or still ours; if closed, its number may already
+		 * name another thread's new file, which is not our socket and stays open.
+		 */
+		if (same_file(daemon_fd, listen_fd))
+			close(daemon_fd);
 		free_server(server);
 		return NULL;
 	}

@@ -26,24 +26,34 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("web.max-connections"), help: "Concurrent HTTP connections; more wait until one closes.")
     var maxConnections: UInt32 = HTTPLimits().connectionLimit
 
+    @Option(name: .customLong("web.max-connections-per-ip"),
+            help: ArgumentHelp("Concurrent HTTP connections from one IP address; more are closed at once, so one host cannot hold every connection. Default: a quarter of --web.max-connections.",
+                               valueName: "n"))
+    var maxConnectionsPerIP: UInt32?
+
+    /// One host gets a quarter of the connections unless told otherwise: Prometheus
+    /// keeps one connection per target, so even an HA pair behind one NAT fits.
+    var connectionsPerIP: UInt32 { maxConnectionsPerIP ?? max(1, maxConnections / 4) }
+
     @Option(name: .customLong("customer-tlv-type"),
             help: "TLV type of the customer entry in the packet metadata area (1-255; 0 is the type of the tagger's seal).")
     var customerTLVType: UInt8 = 1
 
     @Option(name: .customLong("ring-size"),
-            help: "Size of each per-CPU ring, 64 bytes per event: a power of two from 4KiB to 1GiB, e.g. 262144, 256KiB, 1MiB.")
-    var ringSize: ByteSize = ByteSize(bytes: 256 * 1024)
+            help: "Size of each per-CPU ring, 64 bytes per event: a power of two from 4KiB to 1GiB, e.g. 262144, 256KiB, 1MiB (default: 256KiB).")
+    var ringSize: ByteSize?
 
     @Option(name: .customLong("ring-consumer-priority"),
-            help: "SCHED_FIFO priority (1-99) of the threads that drain the rings (one per CPU), so drop storms that keep every CPU busy do not overflow them; 0 for normal scheduling. Needs CAP_SYS_NICE.")
-    var consumerPriority: Int32 = 1
+            help: "SCHED_FIFO priority (1-99) of the threads that drain the rings (one per CPU), so drop storms that keep every CPU busy do not overflow them; 0 for normal scheduling. Needs CAP_SYS_NICE (default: 1).")
+    var consumerPriority: Int32?
 
     // The names before 0.2 (the rings are not BPF ring buffers): still accepted, with a warning.
     @Option(name: .customLong("ringbuf-size"), help: .hidden) var deprecatedRingSize: ByteSize?
     @Option(name: .customLong("ringbuf-consumer-priority"), help: .hidden) var deprecatedConsumerPriority: Int32?
 
-    var ringBytes: Int { (deprecatedRingSize ?? ringSize).bytes }
-    var ringConsumerPriority: Int32 { deprecatedConsumerPriority ?? consumerPriority }
+    // Optional, not defaulted, so that validate() sees whether a flag and its old name were both given.
+    var ringBytes: Int { (ringSize ?? deprecatedRingSize)?.bytes ?? 256 * 1024 }
+    var ringConsumerPriority: Int32 { consumerPriority ?? deprecatedConsumerPriority ?? 1 }
 
     /// A warning per deprecated flag given.
     var deprecations: [String] {
@@ -79,8 +89,8 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("prefixes"), help: ArgumentHelp("With --tag: a file of 'CIDR CUSTOMER' lines.", valueName: "file"))
     var prefixesFile: String?
 
-    @Option(name: .customLong("xdp-mode"), help: "With --tag: native or generic XDP.")
-    var xdpMode: TaggerConfiguration.Mode = .native
+    @Option(name: .customLong("xdp-mode"), help: "With --tag: native or generic XDP (default: native).")
+    var xdpMode: TaggerConfiguration.Mode?
 
     @Option(name: .customLong("customers"),
             help: ArgumentHelp("Names for customer IDs: 'ID NAME' lines, # comments; reread on SIGHUP. Names appear as dropledger_customer_info, in the API, show, top and the page.",
@@ -110,13 +120,40 @@ struct Serve: ParsableCommand {
                                valueName: "dir"))
     var stateDir: String?
 
+    /// The parsed --web.listen-address; checked by validate(), so its error comes with the usage.
+    func parsedListenAddress() throws -> ListenAddress {
+        do {
+            return try ListenAddress.parse(listenAddress)
+        } catch {
+            throw ValidationError("--web.listen-address: \(error)")
+        }
+    }
+
     func validate() throws {
+        _ = try parsedListenAddress()
         guard telemetryPath.hasPrefix("/"), telemetryPath.count > 1,
               telemetryPath.allSatisfy({ $0.isASCII && !$0.isWhitespace && !"<>\"'&?#".contains($0) }) else {
             throw ValidationError("--web.telemetry-path must be a plain path other than / such as /metrics, got '\(telemetryPath)'")
         }
+        // libmicrohttpd hands over the path with %XX decoded: a path holding % never matches.
+        guard !telemetryPath.contains("%") else {
+            throw ValidationError("--web.telemetry-path must not contain %, got '\(telemetryPath)': request paths are compared decoded, so write the characters themselves")
+        }
+        // The other endpoints come first: metrics there would never be served.
+        guard !APIRequest.isAPIPath(telemetryPath), !telemetryPath.hasPrefix("/-/") else {
+            throw ValidationError("--web.telemetry-path \(telemetryPath) is taken by another endpoint (/api/v1/..., /-/healthy, /-/ready); choose another path such as /metrics")
+        }
+        if ringSize != nil && deprecatedRingSize != nil {
+            throw ValidationError("--ring-size and --ringbuf-size are the same setting (--ringbuf-size is its deprecated name): keep --ring-size only")
+        }
+        if consumerPriority != nil && deprecatedConsumerPriority != nil {
+            throw ValidationError("--ring-consumer-priority and --ringbuf-consumer-priority are the same setting (--ringbuf-consumer-priority is its deprecated name): keep --ring-consumer-priority only")
+        }
         guard connectionTimeout >= 1 else { throw ValidationError("--web.connection-timeout must be at least 1 second") }
         guard maxConnections >= 2 else { throw ValidationError("--web.max-connections must be at least 2") }
+        if let perIP = maxConnectionsPerIP, !(1...maxConnections).contains(perIP) {
+            throw ValidationError("--web.max-connections-per-ip must be from 1 to --web.max-connections (\(maxConnections)), got \(perIP)")
+        }
         guard customerTLVType != 0 else {
             throw ValidationError("--customer-tlv-type 0 is taken: dropledger's tagger ends every area it makes with its seal, entries of type 0; use 1 to 255")
         }
@@ -139,6 +176,9 @@ struct Serve: ParsableCommand {
         if tagInterface == nil && (!prefixFlags.isEmpty || prefixesFile != nil) {
             throw ValidationError("--prefix and --prefixes need --tag INTERFACE")
         }
+        if tagInterface == nil && xdpMode != nil {
+            throw ValidationError("--xdp-mode needs --tag INTERFACE: it says how to attach the tagger, which only --tag starts")
+        }
         guard (0...99).contains(ringConsumerPriority) else {
             throw ValidationError("--ring-consumer-priority must be 0 (normal scheduling) or a SCHED_FIFO priority from 1 to 99, got \(ringConsumerPriority)")
         }
@@ -152,12 +192,7 @@ struct Serve: ParsableCommand {
         MemoryAllocator.bound()
         let logger = LogSetup.bootstrap(level: logLevel.level)
         for deprecation in deprecations { logger.warning("\(deprecation)") }
-        let address: ListenAddress
-        do {
-            address = try ListenAddress.parse(listenAddress)
-        } catch {
-            throw ValidationError("--web.listen-address: \(error)")
-        }
+        let address = try parsedListenAddress()
         let prefixes = try tagInterface.map { _ in try Tag.prefixTable(flags: prefixFlags, file: prefixesFile).entries }
         // Before any thread exists: the only process that keeps CAP_SYS_ADMIN (interface names in other namespaces).
         do {
@@ -172,6 +207,7 @@ struct Serve: ParsableCommand {
         var limits = HTTPLimits()
         limits.connectionTimeoutSeconds = connectionTimeout
         limits.connectionLimit = maxConnections
+        limits.connectionsPerAddress = connectionsPerIP
         let httpSettings = HTTPSettings(limits: limits, webConfigFile: webConfigFile)
 
         let exporter: Exporter
@@ -197,7 +233,7 @@ struct Serve: ParsableCommand {
         if let tagInterface, let prefixes {
             do {
                 _ = try Tagger.tag(interface: tagInterface, prefixes: prefixes,
-                                   configuration: TaggerConfiguration(mode: xdpMode, customerTLVType: customerTLVType),
+                                   configuration: TaggerConfiguration(mode: xdpMode ?? .native, customerTLVType: customerTLVType),
                                    pinsOutliveProcess: false, logger: logger)
                 logger.info("tagging \(tagInterface) with \(prefixes.count) prefixes")
             } catch {

@@ -13,10 +13,10 @@ import Testing
               key_file: "/etc/tls/key.pem"
             basic_auth_users:
               zoe: \(Self.hash)
-              'al:ice': '\(Self.hash)'
+              'alice@example': '\(Self.hash)'
             """, directory: "/etc/dropledger")
         #expect(config.tls == WebConfig.TLS(certFile: "/etc/dropledger/cert.pem", keyFile: "/etc/tls/key.pem"))
-        #expect(config.basicAuthUsers.map(\.name) == ["zoe", "al:ice"])
+        #expect(config.basicAuthUsers.map(\.name) == ["zoe", "alice@example"])
         #expect(config.basicAuthUsers.allSatisfy { $0.hash == Self.hash })
     }
 
@@ -31,6 +31,7 @@ import Testing
         ("http_server_config:\n  http2: false\n", "line 1: http_server_config is not supported"),
         ("tls_server_config:\n  key_file: k\n", "line 1: tls_server_config needs cert_file"),
         ("basic_auth_users:\n  u: hunter2\n", "line 2: the password of user 'u' must be a bcrypt hash"),
+        ("basic_auth_users:\n  ok: \(hash)\n  \"scrape:er\": \(hash)\n", "line 3: basic_auth_users: user 'scrape:er' contains ':'"),
         ("tls_server_config:\n  - cert.pem\n", "line 2: tls_server_config must be a mapping, got a sequence"),
         ("tls_server_config:\n  cert_file:\n    path: a\n", "line 3: tls_server_config.cert_file must be a string, not a mapping"),
         ("basic_auth_users:\n\tu: \(hash)\n", "line 2: tabs are not allowed for indentation"),

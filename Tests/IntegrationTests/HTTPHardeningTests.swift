@@ -12,8 +12,10 @@ struct HTTPHardeningTests {
     static let maxConnections = 8
 
     static func exporter() throws -> ExporterProcess {
+        // Half the connections per host: these tests' clients all come from 127.0.0.1.
         try ExporterProcess(arguments: ["--web.connection-timeout", String(timeout),
-                                        "--web.max-connections", String(maxConnections)])
+                                        "--web.max-connections", String(maxConnections),
+                                        "--web.max-connections-per-ip", String(maxConnections / 2)])
     }
 
     static func healthy(_ exporter: ExporterProcess) throws -> Bool {
@@ -71,10 +73,11 @@ struct HTTPHardeningTests {
     @Test func connectionsBeyondTheLimitWaitWhileExistingOnesAreServed() throws {
         let exporter = try Self.exporter()
         var idle: [RawClient] = []
-        for _ in 0..<Self.maxConnections { idle.append(try RawClient(port: exporter.port)) }
+        // One host each, so the per-address limit keeps out of the way of the total.
+        for index in 0..<Self.maxConnections { idle.append(try RawClient(port: exporter.port, source: "127.0.0.\(index + 1)")) }
         Thread.sleep(forTimeInterval: 0.3)
         // Over the limit: not served while the limit is reached.
-        let extra = try RawClient(port: exporter.port)
+        let extra = try RawClient(port: exporter.port, source: "127.0.0.\(Self.maxConnections + 1)")
         try extra.send(Array("GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
         let early = extra.readAll(timeout: 1)
         #expect(early.bytes.isEmpty, "a connection beyond the limit was served: \(String(decoding: early.bytes, as: UTF8.self))")
@@ -91,8 +94,10 @@ struct HTTPHardeningTests {
 
     @Test func aBurstOfAbandonedConnectionsIsDrainedAtOnce() throws {
         // A long timeout: abandoned connections must be noticed when they close, not when they time out.
+        // No per-address limit, which would close most of them at once from this one host.
         let exporter = try ExporterProcess(arguments: ["--web.connection-timeout", "10",
-                                                       "--web.max-connections", String(Self.maxConnections)])
+                                                       "--web.max-connections", String(Self.maxConnections),
+                                                       "--web.max-connections-per-ip", String(Self.maxConnections)])
         var clients: [RawClient] = []
         // Beyond the limit connections wait in the kernel's backlog (128): stay within it,
         // or connecting itself takes SYN retries of seconds.
@@ -107,8 +112,42 @@ struct HTTPHardeningTests {
         #expect(exporter.process.isRunning)
     }
 
+    /// The idle timeout alone let one host trickling bytes on every connection keep all
+    /// scrapes out; past its per-address share its connections are closed at once.
+    @Test func oneHostCannotHoldEveryConnection() throws {
+        let perHost = 2
+        let exporter = try ExporterProcess(arguments: ["--web.connection-timeout", "30",
+                                                       "--web.max-connections", String(Self.maxConnections),
+                                                       "--web.max-connections-per-ip", String(perHost)])
+        // As many slow clients as there are connections, all from one host.
+        var slow: [RawClient] = []
+        for _ in 0..<Self.maxConnections {
+            let client = try RawClient(port: exporter.port)
+            try? client.send(Array("GET /-/healthy HTTP/1.1\r\nHo".utf8))
+            slow.append(client)
+        }
+        // Those beyond its share are closed at once, not held until the timeout.
+        let start = Date()
+        let closed = slow.filter { $0.readAll(timeout: 0.5).closed }.count
+        #expect(closed == Self.maxConnections - perHost, "\(closed) of \(Self.maxConnections) closed")
+        #expect(Date().timeIntervalSince(start) < 5)
+        // Another host is answered at once; so is this one once its slow clients are gone.
+        let other = try RawClient(port: exporter.port, source: "127.0.0.2")
+        try other.send(Array("GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        let reply = other.readAll(timeout: 3)
+        #expect(String(decoding: reply.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 200"), "another host was not served")
+        slow.removeAll()
+        Thread.sleep(forTimeInterval: 0.2) // for the server to see them close
+        #expect(try Self.healthy(exporter))
+        // One log line for the closed connections, not one each.
+        let refusals = exporter.log().components(separatedBy: "Server reached connection limit").count - 1
+        #expect(refusals == 1, "\(exporter.log())")
+        #expect(exporter.process.isRunning)
+    }
+
     @Test func wrkLoadDuringScrapes() throws {
-        let exporter = try ExporterProcess(arguments: [])
+        // wrk's 48 connections and the scrapes all come from this one host.
+        let exporter = try ExporterProcess(arguments: ["--web.max-connections-per-ip", "64"])
         let base = "http://127.0.0.1:\(exporter.port)"
         let out = try TemporaryFile()
         let wrk = try ChildProcess(["wrk", "-t2", "-c48", "-d6s", "--timeout", "5s", base + "/metrics"], stdout: out.fd, stderr: out.fd)
@@ -138,8 +177,20 @@ struct HTTPHardeningTests {
 final class RawClient {
     let fd: Int32
 
-    init(port: UInt16) throws {
+    /// `source` is the client's own address: on Linux all of 127/8 is loopback, so
+    /// 127.0.0.2 and up play other hosts.
+    init(port: UInt16, source: String = "127.0.0.1") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if bound != 0 {
+            close(fd)
+            throw Command.Failure(command: ["bind", source], status: errno, output: String(cString: strerror(errno)))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian

@@ -27,6 +27,7 @@ typedef void (*dl_http_log_fn)(void *ctx, const char *message);
 struct dl_http_limits {
 	unsigned threads;              /* worker threads polling the listening socket */
 	unsigned connection_limit;     /* concurrent connections */
+	unsigned per_ip_connection_limit; /* concurrent connections from one address; more are closed at once */
 	unsigned connection_timeout_s; /* idle connections are closed after this */
 	size_t connection_memory;      /* bytes per connection for the request and its headers */
 };
@@ -45,8 +46,9 @@ struct dl_http_security {
 };
 
 /*
- * Serves requests on `listen_fd` (bound and listening; the server takes it over)
- * from internal threads until dl_http_stop. NULL on failure, with `log` told why.
+ * Serves requests on `listen_fd` (bound and listening) from internal threads until
+ * dl_http_stop. The server listens on a duplicate: `listen_fd` stays the caller's,
+ * to close after the call whatever its result. NULL on failure, with `log` told why.
  * `security` may be NULL.
  */
 struct dl_http_server *dl_http_start(int listen_fd, const struct dl_http_limits *limits,

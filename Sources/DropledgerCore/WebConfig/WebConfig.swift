@@ -71,6 +71,10 @@ public struct WebConfig: Equatable, Sendable {
                 guard let users = try node.entries(of: key) else { continue }
                 for (nameNode, hashNode) in users {
                     let name = try nameNode.key()
+                    // RFC 7617 ends the user name at the first colon: this user could never log in.
+                    guard !name.contains(":") else {
+                        throw Error("line \(nameNode.line): basic_auth_users: user '\(name)' contains ':', which ends a user name in basic auth, so it could never log in; choose a name without ':'")
+                    }
                     let hash = try hashNode.text("basic_auth_users.\(name)")
                     guard isBcrypt(hash) else {
                         throw Error("line \(nameNode.line): the password of user '\(name)' must be a bcrypt hash ($2a$, $2b$ or $2y$, e.g. from htpasswd -nBC 10 \(name))")

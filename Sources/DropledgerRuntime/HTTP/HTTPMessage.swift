@@ -58,6 +58,9 @@ public struct HTTPResponse: Sendable {
 public struct HTTPLimits: Sendable {
     public var threads: UInt32 = 2
     public var connectionLimit: UInt32 = 64
+    /// Connections from one IP address; libmicrohttpd closes more at once, so one host
+    /// cannot hold every slot of `connectionLimit`.
+    public var connectionsPerAddress: UInt32 = 16
     public var connectionTimeoutSeconds: UInt32 = 10
     public var connectionMemoryBytes: Int = 32 * 1024
 

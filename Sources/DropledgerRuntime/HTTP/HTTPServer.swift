@@ -36,6 +36,7 @@ public final class HTTPServer: @unchecked Sendable {
         port = socket.port
         context = Unmanaged.passRetained(Context(handler: handler, logger: logger))
         var cLimits = dl_http_limits(threads: limits.threads, connection_limit: limits.connectionLimit,
+                                     per_ip_connection_limit: limits.connectionsPerAddress,
                                      connection_timeout_s: limits.connectionTimeoutSeconds,
                                      connection_memory: limits.connectionMemoryBytes)
         // C copies of the secrets for the duration of dl_http_start, which copies them again.
@@ -67,8 +68,9 @@ public final class HTTPServer: @unchecked Sendable {
                 context.logger.warning("libmicrohttpd: \(String(cString: message!).trimmingSuffix("\n"))")
             }, context.toOpaque())
         }
+        // The server listens on a duplicate of its own (see dl_http_start): this one is ours.
+        close(socket.fd)
         if server == nil {
-            close(socket.fd)
             context.release()
             if let web, let tls = web.config.tls {
                 throw RuntimeError("starting the HTTPS server on \(address) with cert_file \(tls.certFile) and key_file \(tls.keyFile)",
