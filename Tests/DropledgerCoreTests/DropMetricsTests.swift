@@ -80,6 +80,21 @@ import Testing
         #expect(String(decoding: general, as: UTF8.self).contains(#"reason="A\\B\"C\nD"} 18446744073709551615"#))
     }
 
+    /// Two kernel reason numbers with one name used to render two identical series
+    /// lines: Prometheus rejects such a scrape whole.
+    @Test func twoReasonNumbersWithOneNameAreTwoSeries() {
+        let reasons = ReasonTable(enums: [
+            KernelEnum(name: "skb_drop_reason", values: [(name: "SKB_DROP_REASON_FOO", value: 2)]),
+            KernelEnum(name: "x_drop_reason", values: [(name: "FOO", value: 0x10001)]),
+        ])
+        var counters = DropCounters()
+        counters.add(DropKey(customer: .id(1), reason: 2), DropCount(drops: 1, bytes: 10))
+        counters.add(DropKey(customer: .id(1), reason: 0x10001), DropCount(drops: 1, bytes: 10))
+        let text = String(decoding: DropMetrics.render(LedgerSnapshot(counters: counters), reasons: reasons), as: UTF8.self)
+        let series = text.split(separator: "\n").filter { $0.hasPrefix("dropledger_drops_total{") }.map { $0.split(separator: " ")[0] }
+        #expect(series == [#"dropledger_drops_total{customer="1",reason="FOO"}"#, #"dropledger_drops_total{customer="1",reason="FOO_65537"}"#])
+    }
+
     @Test func emptyLedgerStillExportsTheCounters() {
         #expect(DropMetrics.render(LedgerSnapshot(), reasons: Self.reasons)
                 == PrometheusText.render(DropMetrics.families(LedgerSnapshot(), reasons: Self.reasons)))

@@ -2,10 +2,10 @@
 import Foundation
 import Testing
 
-/// The API's loss fields from a ledger and tagged traffic, without a kernel.
+/// The API's drop and loss fields from a ledger and tagged traffic, without a kernel.
 struct LossRatioAPITests {
-    static func responder() -> (DropLedger, TaggedTraffic, APIResponder) {
-        let ledger = DropLedger()
+    static func responder(trackedCustomers: Int = 100_000) -> (DropLedger, TaggedTraffic, APIResponder) {
+        let ledger = DropLedger(trackedCustomers: trackedCustomers)
         let traffic = TaggedTraffic(startedAt: 0)
         let responder = APIResponder(ledger: ledger, reasons: ReasonTable(enums: []), traffic: traffic,
                                      functionName: { _ in nil }, deviceName: { _ in (nil, nil) },
@@ -53,6 +53,41 @@ struct LossRatioAPITests {
         let rows = list["customers"] as? [[String: Any]] ?? []
         #expect(rows.map { $0["customer"] as? String } == ["1", "2"], "customers with a ratio first")
         #expect(list["sort"] as? String == "loss")
+    }
+
+    /// Customer 1 drops 100, its detail is evicted, it drops 1 more: /metrics says 101,
+    /// and so must the API (it said 1, `evicted: false`, loss and reasons from 1 drop),
+    /// and the list must rank it by its 101.
+    @Test func afterEvictionTheAPICountsWhatMetricsCounts() {
+        let (ledger, traffic, responder) = Self.responder(trackedCustomers: 2)
+        traffic.observe([:], at: 0)
+        traffic.observe([TaggedTraffic.Source(interface: "eth0", mapID: 1, attachedAt: 1): [1: TrafficCount(packets: 202, bytes: 20200)]], at: 1)
+        Self.drop(ledger, 1, 100, at: 1)
+        Self.drop(ledger, 2, 50, at: 2)
+        Self.drop(ledger, 3, 1, at: 3)
+        ledger.maintain()   // evicts customer 1's detail: it dropped least recently
+        Self.drop(ledger, 1, 1, at: 4)
+        let metrics = ledger.exposition().snapshot.counters[DropKey(customer: .id(1), reason: 2)]
+        #expect(metrics == DropCount(drops: 101, bytes: 10100))
+
+        let one = body(responder, "/api/v1/customers/1", now: 5)
+        #expect(one["drops"] as? Int == 101)
+        #expect(one["bytes"] as? Int == 10100)
+        #expect(one["loss_ratio"] as? Double == 0.5)
+        #expect(one["evicted"] as? Bool == true, "the detail covers 1 drop of 101")
+        let reasons = one["reasons"] as? [[String: Any]] ?? []
+        #expect(reasons.map { $0["drops"] as? Int } == [101])
+        #expect((one["devices"] as? [[String: Any]])?.first?["drops"] as? Int == 1, "the detail since it was seen again")
+
+        let two = body(responder, "/api/v1/customers/2", now: 5)
+        #expect(two["drops"] as? Int == 50 && two["evicted"] as? Bool == false)
+
+        let list = body(responder, "/api/v1/customers", now: 5)
+        let rows = list["customers"] as? [[String: Any]] ?? []
+        #expect(rows.map { $0["customer"] as? String } == ["1", "2", "3"])
+        #expect(rows.first?["drops"] as? Int == 101)
+        #expect(rows.first?["loss_ratio"] as? Double == 0.5)
+        #expect((rows.first?["top_reasons"] as? [[String: Any]])?.first?["drops"] as? Int == 101)
     }
 
     @Test func percentagesReadAsPeopleWriteThem() {

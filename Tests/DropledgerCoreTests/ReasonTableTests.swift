@@ -93,6 +93,20 @@ import Testing
         #expect(ReasonTable(enums: [b, a]).name(for: 5 << 16 | 1) == "A_ONE")
     }
 
+    /// A subsystem naming a reason as the core does: the later number gets `NAME_<number>`,
+    /// so each number has a name of its own, whatever the enum order.
+    @Test func aNameForTwoNumbersIsMadeUniqueForTheLaterOne() {
+        let core = KernelEnum(name: "skb_drop_reason", values: [(name: "SKB_DROP_REASON_FOO", value: 2)])
+        let subsystem = KernelEnum(name: "x_drop_reason", values: [(name: "FOO", value: 0x10001)])
+        for order in [[core, subsystem], [subsystem, core]] {
+            let table = ReasonTable(enums: order)
+            #expect(table.name(for: 2) == "FOO")
+            #expect(table.name(for: 0x10001) == "FOO_65537")
+            #expect(table.reason(named: "FOO") == 2)
+            #expect(table.reason(named: "FOO_65537") == 0x10001)
+        }
+    }
+
     @Test func emptyTableNamesEverythingUnknown() {
         let empty = ReasonTable(enums: [])
         #expect(empty.count == 0)

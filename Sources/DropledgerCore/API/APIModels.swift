@@ -100,7 +100,10 @@ public enum APIModels {
         public let reasons: [ReasonCount]
         public let devices: [DeviceCount]
         public let functions: [FunctionCount]
-        /// True when only the exact totals are left: the detail was evicted to bound memory.
+        /// True when the detail (`first_seen`, `last_seen`, `rates`, `loss_ratios`, `devices`,
+        /// `functions`) does not cover all of the drops: it was evicted to bound memory, and
+        /// if the customer dropped again since, restarted then (`first_seen`). `drops`,
+        /// `bytes`, `reasons` and `loss_ratio` are the exact totals either way.
         public let evicted: Bool
         /// Where the customer's kept samples came from (`--samples.keep` of them).
         public let top_sources: TopSources

@@ -78,23 +78,23 @@ public struct APIResponder: Sendable {
     func customers(limit: Int, reason: String?, sort: APIRequest.Sort, now: Double) throws(APIError) -> APIModels.CustomerList {
         let reasonNumber = try reasonNumber(reason)
         let tagged = traffic.totals()
-        return ledger.withActivity { activity, _ in
+        return ledger.withActivity { activity, totals in
+            // Drops and ranking from the ledger's totals, as /metrics counts them: the
+            // activity detail restarts when a customer is evicted and seen again.
+            var perCustomer: [DropCustomer: (count: DropCount, totalDrops: UInt64)] = [:]
+            for (key, count) in totals.counters {
+                perCustomer[key.customer, default: (DropCount(), 0)].totalDrops += count.drops
+                if reasonNumber.map({ $0 == key.reason }) ?? true { perCustomer[key.customer]!.count += count }
+            }
             // A row keeps what sorting needs, not the customer's whole detail (240 bytes
             // each: 100k rows of it were the API's largest allocation).
             typealias Row = (customer: DropCustomer, count: DropCount, rate: Double, totalDrops: UInt64)
             var rows: [Row] = []
-            rows.reserveCapacity(activity.customers.count)
-            for (customer, record) in activity.customers {
-                let count: DropCount
-                if let reasonNumber {
-                    guard let perReason = record.sites.reduce(into: nil as DropCount?, { sum, site in
-                        if site.key.reason == reasonNumber { sum = (sum ?? DropCount()) + site.value }
-                    }) else { continue }
-                    count = perReason
-                } else {
-                    count = record.total
-                }
-                rows.append((customer, count, record.window.rate(over: 10, at: now), record.total.drops))
+            rows.reserveCapacity(perCustomer.count)
+            // With `reason`, only the customers that have drops of it.
+            for (customer, sums) in perCustomer where sums.count != DropCount() {
+                let rate = activity.customers[customer]?.window.rate(over: 10, at: now) ?? 0
+                rows.append((customer, sums.count, rate, sums.totalDrops))
             }
             // The loss ratio counts all of a customer's drops, whatever `reason` filters.
             func traffic(_ customer: DropCustomer) -> TrafficCount {
@@ -113,9 +113,15 @@ public struct APIResponder: Sendable {
                 let order = rows.indices.sorted { (ratios[$0], rows[$0].count.drops, rows[$1].customer) > (ratios[$1], rows[$1].count.drops, rows[$0].customer) }
                 rows = order.map { rows[$0] }
             }
-            let summaries = rows.prefix(limit).map { row in
+            rows = Array(rows.prefix(limit))
+            var reasonsOf: [DropCustomer: [UInt32: DropCount]] = [:]
+            for row in rows { reasonsOf[row.customer] = [:] }
+            for (key, count) in totals.counters where reasonsOf[key.customer] != nil {
+                reasonsOf[key.customer]![key.reason, default: DropCount()] += count
+            }
+            let summaries = rows.map { row in
                 let t = traffic(row.customer)
-                let reasons = activity.customers[row.customer].map { reasonCounts($0.reasons) } ?? []
+                let reasons = reasonCounts(reasonsOf[row.customer] ?? [:])
                 return APIModels.CustomerSummary(customer: row.customer.label, name: name(row.customer), drops: row.count.drops,
                                                  bytes: row.count.bytes, rate: row.rate, tagged_packets: t.packets,
                                                  tagged_bytes: t.bytes, loss_ratio: loss(row),
@@ -134,11 +140,13 @@ public struct APIResponder: Sendable {
         let tagged: TaggedTraffic.Customer?
         if case .id(let id) = customer { tagged = traffic.customer(id) } else { tagged = nil }
         let taggedTotal = tagged?.total ?? TrafficCount()
+        // Drops, bytes and reasons from the ledger's totals, as /metrics counts them; the
+        // activity record gives only where, when and how fast.
+        let byReason = Dictionary(totals.map { ($0.key.reason, $0.value) }, uniquingKeysWith: +)
+        let total = totals.reduce(DropCount()) { $0 + $1.value }
         guard let record else {
             // Evicted: the exact totals are still there, the detail is not.
             guard !totals.isEmpty || tagged != nil else { throw .notFound("customer \(customer.label) has no drops") }
-            let byReason = Dictionary(totals.map { ($0.key.reason, $0.value) }, uniquingKeysWith: +)
-            let total = totals.reduce(DropCount()) { $0 + $1.value }
             // Tagged and never dropped: a loss of 0. Unless memory was bounded by summing
             // customers into `other`: then its drops may be there, and its loss is unknown.
             let neverDropped = totals.isEmpty && !folded
@@ -150,6 +158,9 @@ public struct APIResponder: Sendable {
                                             devices: [], functions: [], evicted: !neverDropped,
                                             top_sources: topSources(customer))
         }
+        // The record counts what the totals do unless its detail was evicted and started
+        // again when the customer was seen again (or the totals were folded into `other`).
+        let partial = record.total != total
         var functions: [String: DropCount] = [:]
         for (location, count) in record.locations {
             let name = location == 0 ? "(unknown: ring overflow)" : functionName(location) ?? "0x" + String(location, radix: 16)
@@ -161,18 +172,18 @@ public struct APIResponder: Sendable {
                                          netns_name: name.netnsName, drops: count.drops, bytes: count.bytes)
         }.sorted { ($0.drops, $1.netns, $1.ifindex) > ($1.drops, $0.netns, $0.ifindex) }
         return APIModels.CustomerDetail(
-            customer: customer.label, name: name(customer), drops: record.total.drops, bytes: record.total.bytes,
+            customer: customer.label, name: name(customer), drops: total.drops, bytes: total.bytes,
             tagged_packets: taggedTotal.packets, tagged_bytes: taggedTotal.bytes,
-            loss_ratio: Self.ratio(record.total.drops, taggedTotal.packets),
+            loss_ratio: Self.ratio(total.drops, taggedTotal.packets),
             loss_ratios: lossRatios(drops: record.window, tagged: tagged, now: now),
             first_seen: Timestamp.iso8601(record.firstSeen), last_seen: Timestamp.iso8601(record.lastSeen),
             rates: APIModels.Rates(last10s: record.window.rate(over: 10, at: now), last1m: record.window.rate(over: 60, at: now),
                                    last5m: record.window.rate(over: 300, at: now)),
-            reasons: reasonCounts(record.reasons),
+            reasons: reasonCounts(byReason),
             devices: devices,
             functions: functions.map { APIModels.FunctionCount(function: $0.key, drops: $0.value.drops, bytes: $0.value.bytes) }
                 .sorted { ($0.drops, $1.function) > ($1.drops, $0.function) },
-            evicted: false, top_sources: topSources(customer))
+            evicted: partial, top_sources: topSources(customer))
     }
 
     private func reasonNumber(_ reason: String?) throws(APIError) -> UInt32? {

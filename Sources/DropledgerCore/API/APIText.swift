@@ -22,7 +22,10 @@ public enum APIText {
         }
         if let first = c.first_seen, let last = c.last_seen { text += "first seen \(first), last seen \(last)\n" }
         if let r = c.rates { text += "drops/s: \(rate(r.last10s)) over 10 s, \(rate(r.last1m)) over 1 m, \(rate(r.last5m)) over 5 m\n" }
-        if c.evicted { text += "(detail evicted to bound memory: totals only)\n" }
+        if c.evicted {
+            text += c.first_seen == nil ? "(detail evicted to bound memory: totals only)\n"
+                : "(detail evicted to bound memory, kept again since first seen: the totals are exact, the detail is partial)\n"
+        }
         let sources = c.top_sources
         if sources.samples > 0 {
             text += "of \(sources.samples) kept samples: from " + (sources.prefixes.isEmpty ? "-" :

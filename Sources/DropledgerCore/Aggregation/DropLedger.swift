@@ -38,10 +38,13 @@ public final class DropLedger: Sendable {
     /// customers that dropped least into `other`, halving the table: memory stays bounded
     /// when forged metadata brings millions of IDs, and every drop stays counted.
     /// `exposedCustomers`: how many customers `exposition()` names (`--max-customers`).
-    public init(trackedCustomers: Int = 100_000, seriesLimit: Int = DropLedger.defaultSeriesLimit, exposedCustomers: Int = 10_000) {
+    /// `rememberedSeriesLimit`: how many series of customers no longer named `exposition()`
+    /// remembers, to keep them monotonic (see `NamedCustomers`); `seriesLimit` if nil.
+    public init(trackedCustomers: Int = 100_000, seriesLimit: Int = DropLedger.defaultSeriesLimit, exposedCustomers: Int = 10_000,
+                rememberedSeriesLimit: Int? = nil) {
         state = Mutex(State(activity: ActivityTracker(capacity: trackedCustomers)))
         self.seriesLimit = seriesLimit
-        namedCustomers = Mutex(NamedCustomers(limit: exposedCustomers))
+        namedCustomers = Mutex(NamedCustomers(limit: exposedCustomers, rememberedSeriesLimit: rememberedSeriesLimit ?? seriesLimit))
         self.exposedCustomers = exposedCustomers
     }
 
@@ -101,7 +104,7 @@ public final class DropLedger: Sendable {
 
     /// What `/metrics` serves: a snapshot with the named customers' series and the others
     /// summed into `other` (see `NamedCustomers`), and how many customers were summed.
-    /// Every served series is monotonic across calls.
+    /// No served series ever shows less than it showed at an earlier call.
     public func exposition() -> (snapshot: LedgerSnapshot, summed: Int) {
         let (snapshot, summed, _) = expositionNaming()
         return (snapshot, summed)
@@ -119,8 +122,8 @@ public final class DropLedger: Sendable {
                 var served = state.totals
                 let summed: Int
                 (served.counters, summed) = named.series(for: state.totals.counters, compactions: state.compactions)
-                // `named` may keep the table as what `other` served: the next merge must not
-                // pay for copying it on a consumer thread.
+                // `named` keeps the table as what each customer counted at this scrape: the
+                // next merge must not pay for copying it on a consumer thread.
                 state.totals.counters.detachStorage()
                 state.protected = named.named
                 return (served, summed, state.protected)

@@ -57,7 +57,8 @@ public enum DropMetrics {
         var numbers: [UInt32] = []
         var seen = Set<UInt32>()
         for (key, _) in counters where seen.insert(key.reason).inserted { numbers.append(key.reason) }
-        // Equal names (two numbers, one name) fall back to the number, for a stable output.
+        // Names are unique per number (`ReasonTable`); the number breaks ties should
+        // that ever change, for a stable output.
         let named = numbers.map { (number: $0, name: reasons.name(for: $0)) }.sorted { lhs, rhs in
             let order = LabelValueOrder.compare(lhs.name, rhs.name)
             return order != 0 ? order < 0 : lhs.number < rhs.number

@@ -12,7 +12,8 @@ public struct ReasonTable: Sendable {
     /// Reads `enum skb_drop_reason` first, then every other enum whose name ends in
     /// `drop_reason` in order of enum name, each in declaration order. When two names
     /// claim one number, the first one in that order keeps it, so the result does not
-    /// depend on the order the runtime hands the enums over.
+    /// depend on the order the runtime hands the enums over. When one name comes for a
+    /// second number, that number is named `<NAME>_<number>` (see `insert`).
     public init(enums: [KernelEnum]) {
         for kernelEnum in enums where kernelEnum.name == "skb_drop_reason" {
             for value in kernelEnum.values {
@@ -61,7 +62,17 @@ public struct ReasonTable: Sendable {
 
     private mutating func insert(_ name: String, _ value: Int64) {
         guard let number = UInt32(exactly: value), names[number] == nil else { return }
-        names[number] = name
-        if numbers[name] == nil { numbers[name] = number }
+        // One name, two numbers: the reason label is a series' identity, so two numbers
+        // under one name would be two identical series, which Prometheus rejects (the
+        // whole scrape). Summing them would hide which reason dropped, and would change
+        // a series' meaning when a second number appears; the later number (in the
+        // order above, fixed per kernel) gets its own name and the first keeps its series.
+        var unique = name
+        if numbers[name] != nil {
+            unique = name + "_" + String(number)
+            guard numbers[unique] == nil else { return }  // taken as well: UNKNOWN_<n>
+        }
+        names[number] = unique
+        numbers[unique] = number
     }
 }

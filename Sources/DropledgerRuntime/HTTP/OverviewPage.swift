@@ -456,7 +456,7 @@ enum OverviewPage {
           el('h2', {}, 'customer ', el('span', { class: 'id' }, id), ' ',
              el('span', { class: name ? 'name' : 'name muted' }, name ? `· ${name}` : '· —')),
           SPECIAL[id] ? el('span', { class: 'muted' }, SPECIAL[id]) : null,
-          detail.evicted ? el('span', { class: 'badge', title: 'only the exact totals are kept for it' }, 'detail evicted') : null,
+          detail.evicted ? el('span', { class: 'badge', title: 'the totals are exact; the detail was evicted and covers only drops since it restarted' }, 'detail evicted') : null,
           state.selected !== null
             ? el('button', { type: 'button', id: 'follow-top' }, 'follow the top customer')
             : el('span', { class: 'muted' }, '(the top customer; click a row to pick another)')),
