@@ -247,16 +247,17 @@ per drain), then one \`DropMetrics.render\` as \`serve\` does it.
 # Sets THROUGHPUT_SECTION (Markdown) and THROUGHPUT_ROW (the targets table's row).
 throughput() {
 	log "8 drop throughput: a socket-drop flood on one core with and without dropledger, $THROUGHPUT_ROUNDS rounds of ${THROUGHPUT_SECONDS} s"
-	local table last same other
+	local table last same other floor
 	table=$(bench/drop-throughput.sh "$BIN" "$DLBENCH" "$THROUGHPUT_ROUNDS" "$THROUGHPUT_SECONDS")
 	last=$(tail -1 <<<"$table")
 	table=$(sed '$d' <<<"$table")
 	same=$(kv same <<<"$last")
 	other=$(kv other <<<"$last")
+	floor=$(kv floor <<<"$last")
 	local lo hi
 	lo=$(kv same_lo <<<"$last")
 	hi=$(kv same_hi <<<"$last")
-	THROUGHPUT_ROW="| drop throughput (issue 18): the host's drop rate on one core with dropledger ≥ 0.95× without, its consumer on the same core | ${same}× ($(kv with <<<"$last") vs $(kv without <<<"$last") drops/s, median of $THROUGHPUT_ROUNDS paired rounds; ≥95% interval of the median ${lo}–${hi}$(awk -v l="$lo" -v h="$hi" 'BEGIN { if (l <= 0.95 && 0.95 <= h) printf ": 0.95 is inside it, so this run cannot tell met from missed" }')); consumer on the other core ${other}×; exporter CPU per drop $(kv cpu_ns_10000 <<<"$last") ns at 10k/s, $(kv cpu_ns_100000 <<<"$last") ns at 100k/s, $(kv cpu_ns_max <<<"$last") ns at the maximum; drops without metadata (this kernel refuses injected frames) | $(verdict "$same >= 0.95" "${same}× vs ≥ 0.95×: short by $(awk -v s="$same" 'BEGIN { printf "%.3f", 0.95 - s }')") for drops without metadata |"
+	THROUGHPUT_ROW="| drop throughput (issue 18): the host's drop rate on one core with dropledger ≥ 0.95× without, its consumer on the same core | ${same}× ($(kv with <<<"$last") vs $(kv without <<<"$last") drops/s, median of $THROUGHPUT_ROUNDS paired rounds; ≥95% interval of the median ${lo}–${hi}$(awk -v l="$lo" -v h="$hi" 'BEGIN { if (l <= 0.95 && 0.95 <= h) printf ": 0.95 is inside it, so this run cannot tell met from missed" }')); consumer on the other core ${other}×; an empty program on kfree_skb alone (the floor any program there pays) ${floor}×; exporter CPU per drop $(kv cpu_ns_10000 <<<"$last") ns at 10k/s, $(kv cpu_ns_100000 <<<"$last") ns at 100k/s, $(kv cpu_ns_max <<<"$last") ns at the maximum; drops without metadata (this kernel refuses injected frames) | $(verdict "$same >= 0.95" "${same}× vs ≥ 0.95×: short by $(awk -v s="$same" 'BEGIN { printf "%.3f", 0.95 - s }')") for drops without metadata |"
 	THROUGHPUT_SECTION="## 8. Drop throughput (issue 18)
 
 Measured $START on $KERNEL (\`bench/drop-throughput.sh $BIN $DLBENCH $THROUGHPUT_ROUNDS $THROUGHPUT_SECONDS\`, run by \`make bench\`).
@@ -264,8 +265,10 @@ A sender (\`dlbench udpflood\`, \`sendmmsg\` of 64) pinned to CPU 0 in a namespa
 closed port on the namespace's loopback for $THROUGHPUT_SECONDS s; every datagram is dropped (NO_SOCKET) on CPU 0
 (nstat's UdpNoPorts confirms each). \`without\`: no exporter; \`same\`: \`dropledger serve\` with its default
 flags, whose consumer thread for CPU 0 runs on CPU 0 (SCHED_FIFO 1), next to the drops, as in production;
-\`other\`: the same under \`taskset -c 1\`, one consumer on CPU 1 draining CPU 0's ring. The order rotates each
-round; the ratios are paired within a round. These drops carry no metadata, so the program reads no
+\`other\`: the same under \`taskset -c 1\`, one consumer on CPU 1 draining CPU 0's ring; \`floor\`: no exporter,
+only an empty program on \`tp_btf/kfree_skb\` (\`dlbench floor\`), what running any program there costs the
+host's drops (a tracer's floor, not dropledger's doing). The order rotates each round; the ratios are paired
+within a round. These drops carry no metadata, so the program reads no
 customer TLV: on kernels that take injected frames, a tagged drop adds the read (section 1).
 
 $table

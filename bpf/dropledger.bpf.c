@@ -26,11 +26,12 @@ struct {
 	__type(value, struct dl_count);
 } fallback SEC(".maps");
 
-/* Second line when `fallback` is full (a flood of distinct customers): keep the reason. */
+/* Second line when `fallback` is full (a flood of distinct customers): keep the status
+ * and the reason (the key's customer is 0), so that only customers' drops are summed. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 1024);
-	__type(key, __u32);
+	__type(key, struct dl_fallback_key);
 	__type(value, struct dl_count);
 } fallback_reasons SEC(".maps");
 
@@ -90,10 +91,13 @@ static __always_inline int record_drop(struct sk_buff *skb, void *location, enum
 		return 0;
 
 	struct dl_fallback_key key = { .customer = customer, .status = status, .reason = reason };
-	__u32 r = reason, zero = 0;
+	__u32 zero = 0;
 	__u64 *lost;
 
-	if (count_in(&fallback, &key, segments, len) || count_in(&fallback_reasons, &r, segments, len))
+	if (count_in(&fallback, &key, segments, len))
+		return 0;
+	key.customer = 0;
+	if (count_in(&fallback_reasons, &key, segments, len))
 		return 0;
 	lost = bpf_map_lookup_elem(&unrecorded, &zero);
 	if (lost)

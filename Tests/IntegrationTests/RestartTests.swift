@@ -179,8 +179,8 @@ struct RestartTests {
         #expect(first.stop() == 0)
         #expect(state.pins.contains("format"))
         let made = try Command.run(["bpftool", "-j", "map", "dump", "pinned", state.path + "/format"])
-        // Format 4, then the version that made it ("0.2.0").
-        #expect(made.replacingOccurrences(of: " ", with: "").contains(#""0x04","0x00","0x00","0x00","0x30","0x2e","0x32","0x2e","0x30","0x00""#),
+        // Format 5, then the version that made it ("0.2.0").
+        #expect(made.replacingOccurrences(of: " ", with: "").contains(#""0x05","0x00","0x00","0x00","0x30","0x2e","0x32","0x2e","0x30","0x00""#),
                 "format record: \(made)")
 
         func start() throws -> Command.Result {

@@ -11,9 +11,12 @@ enum FallbackMaps {
             let customer = DropCustomer(status: UInt8(truncatingIfNeeded: key.status), id: key.customer) ?? .invalid
             result[DropKey(customer: customer, reason: key.reason), default: DropCount()] += count
         }
-        // Drops that did not fit `fallback` either: only their reason is known.
-        forEachEntry(fd: reader.fallbackReasonsFD, cpus: reader.possibleCPUs, keyType: UInt32.self) { reason, count in
-            result[DropKey(customer: .other, reason: reason), default: DropCount()] += count
+        // Drops that did not fit `fallback` either: their status and reason are known, a
+        // customer's ID is not (summed into `other`; `none` and `invalid` stay themselves).
+        forEachEntry(fd: reader.fallbackReasonsFD, cpus: reader.possibleCPUs, keyType: dl_fallback_key.self) { key, count in
+            let status = UInt8(truncatingIfNeeded: key.status)
+            let customer: DropCustomer = status == DropCustomer.customerStatus ? .other : DropCustomer(status: status, id: 0) ?? .invalid
+            result[DropKey(customer: customer, reason: key.reason), default: DropCount()] += count
         }
         return result
     }

@@ -35,8 +35,9 @@ public final class StateDirectory: @unchecked Sendable {
     /// The layout of the pins, their keys and values and the ring protocol. A binary
     /// uses only a state of its own format; bump it with any change to those.
     /// States made before formats were recorded have no `format` pin (format 1); 2 had
-    /// events without segment counts, and no `overwritten` counter; 3 no samples.
-    static let format: UInt32 = 4
+    /// events without segment counts, and no `overwritten` counter; 3 no samples; 4 keyed
+    /// `fallback_reasons` by the reason alone.
+    static let format: UInt32 = 5
 
     /// Takes `path` for this process: creates it on bpffs (mounting a BPF filesystem
     /// at /sys/fs/bpf when `path` is below it and none is mounted) and locks it.
