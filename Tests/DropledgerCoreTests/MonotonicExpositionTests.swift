@@ -41,8 +41,9 @@ struct MonotonicExpositionTests {
     }
 
     /// Past `rememberedSeriesLimit` retired series some are forgotten: `other` still
-    /// never goes down and no drop goes uncounted (a forgotten series may restart lower,
-    /// and what it showed is then counted again in `other`).
+    /// never goes down and no drop is counted twice. A forgotten series named again
+    /// restarts from zero: where it comes back at or above what it once showed,
+    /// Prometheus takes it for continued and misses up to that much of its growth.
     @Test func forgettingRetiredSeriesKeepsOtherMonotonic() async {
         await propertyCheck(count: 200, input: Gen.int(in: 1...6), Gen.int(in: 8...60), Gen.int(in: 1...4), Self.step.array(of: 1...150)) {
             Self.check(limit: $0, seriesLimit: $1, rememberedSeriesLimit: $2, steps: $3)
@@ -52,7 +53,8 @@ struct MonotonicExpositionTests {
     /// Runs `steps` through a ledger naming `limit` customers and compacting beyond
     /// `seriesLimit` series, checking every scrape against the last value ever served
     /// for each series. With a `rememberedSeriesLimit` too small to hold every retired
-    /// series, only `other` is held to that, and the drops to being counted at least once.
+    /// series, only `other` is held to that (a forgotten series named again is reset),
+    /// and the series' increases, as Prometheus computes them, to at most the drops.
     static func check(limit: Int, seriesLimit: Int, rememberedSeriesLimit: Int, steps: [Step]) {
         let ledger = DropLedger(trackedCustomers: 100, seriesLimit: seriesLimit, exposedCustomers: limit,
                                 rememberedSeriesLimit: rememberedSeriesLimit)
@@ -60,6 +62,7 @@ struct MonotonicExpositionTests {
         let exact = rememberedSeriesLimit >= 24 * 3
         // The last value ever served for each series, served now or not.
         var lastServed: [String: UInt64] = [:]
+        var increases: [String: UInt64] = [:]
         var dropped: [UInt32: DropCount] = [:]
         for step in steps + [(kind: 0, customer: 0, reason: 1, drops: 1, length: 1)] {
             let (kind, customer, reason, drops, length) = step
@@ -82,6 +85,12 @@ struct MonotonicExpositionTests {
             for (name, _) in lastServed where name.contains("customer=\"other\"") {
                 #expect(now[name] != nil, "\(name) vanished")
             }
+            // Prometheus's increase(): a series below its last value was reset (only a
+            // forgotten series may be), and its whole value is growth.
+            for (name, value) in now {
+                let before = lastServed[name] ?? 0
+                increases[name, default: 0] += value >= before ? value - before : value
+            }
             lastServed.merge(now) { $1 }
             // Every drop in the growth of exactly one series: the last values of all series
             // ever served sum to the total; while none has vanished, the served ones do.
@@ -91,14 +100,18 @@ struct MonotonicExpositionTests {
                 func sum(_ family: String, _ series: [String: UInt64]) -> UInt64 {
                     series.filter { $0.key.hasPrefix(family + "{") && $0.key.hasSuffix(label) }.values.reduce(0, +)
                 }
-                let drops = sum("dropledger_drops_total", lastServed)
-                let bytes = sum("dropledger_dropped_bytes_total", lastServed)
                 if exact {
-                    #expect(drops == count.drops, "drops of reason \(reason)")
-                    #expect(bytes == count.bytes, "bytes of reason \(reason)")
+                    #expect(sum("dropledger_drops_total", lastServed) == count.drops, "drops of reason \(reason)")
+                    #expect(sum("dropledger_dropped_bytes_total", lastServed) == count.bytes, "bytes of reason \(reason)")
+                }
+                // The increases of all series sum to the drops: none lost, none counted
+                // twice; with series forgotten, none counted twice.
+                if exact {
+                    #expect(sum("dropledger_drops_total", increases) == count.drops, "increase() of the drops of reason \(reason)")
+                    #expect(sum("dropledger_dropped_bytes_total", increases) == count.bytes, "increase() of the bytes of reason \(reason)")
                 } else {
-                    #expect(drops >= count.drops, "drops of reason \(reason)")
-                    #expect(bytes >= count.bytes, "bytes of reason \(reason)")
+                    #expect(sum("dropledger_drops_total", increases) <= count.drops, "increase() of the drops of reason \(reason)")
+                    #expect(sum("dropledger_dropped_bytes_total", increases) <= count.bytes, "increase() of the bytes of reason \(reason)")
                 }
                 if exact && noneVanished {
                     #expect(sum("dropledger_drops_total", now) == count.drops, "served drops of reason \(reason)")

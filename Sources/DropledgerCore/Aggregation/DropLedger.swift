@@ -39,12 +39,14 @@ public final class DropLedger: Sendable {
     /// when forged metadata brings millions of IDs, and every drop stays counted.
     /// `exposedCustomers`: how many customers `exposition()` names (`--max-customers`).
     /// `rememberedSeriesLimit`: how many series of customers no longer named `exposition()`
-    /// remembers, to keep them monotonic (see `NamedCustomers`); `seriesLimit` if nil.
+    /// remembers, to keep them monotonic (see `NamedCustomers`); if nil, four times
+    /// `exposedCustomers` (at least 4096, at most `seriesLimit`): a forged-ID flood churning
+    /// through the named set must not hold a series for each ID it brought.
     public init(trackedCustomers: Int = 100_000, seriesLimit: Int = DropLedger.defaultSeriesLimit, exposedCustomers: Int = 10_000,
                 rememberedSeriesLimit: Int? = nil) {
         state = Mutex(State(activity: ActivityTracker(capacity: trackedCustomers)))
         self.seriesLimit = seriesLimit
-        namedCustomers = Mutex(NamedCustomers(limit: exposedCustomers, rememberedSeriesLimit: rememberedSeriesLimit ?? seriesLimit))
+        namedCustomers = Mutex(NamedCustomers(limit: exposedCustomers, rememberedSeriesLimit: rememberedSeriesLimit ?? Swift.min(seriesLimit, Swift.max(4 * exposedCustomers, 4096))))
         self.exposedCustomers = exposedCustomers
     }
 

@@ -21,12 +21,14 @@
 /// series alone sum to it while no customer is retired (`MonotonicExpositionTests`).
 ///
 /// Memory: the retired series are bounded by `rememberedSeriesLimit` (the ledger passes
-/// `--max-series`). Past it, the retired customers with the fewest drops are forgotten,
-/// down to half the limit: their drops go back into `other` (which grows by what their
-/// series had shown, counting it twice), and if one is named again its series count
-/// from its promotion, below what they showed before (a reset). Only churn through the
-/// named set of more customers than the table holds series gets there: there,
-/// monotonicity of `other` is kept and that of the forgotten series is not.
+/// four times `--max-customers`). Past it, the retired customers with the fewest drops
+/// are forgotten, down to half the limit: what their series showed stays held apart from
+/// `other` in one sum per reason (never counted twice), and if one is named again its
+/// series starts from zero at its promotion: a counter reset. Prometheus's `rate()` and
+/// `increase()` count a reset's new value as growth, but only where it is below what the
+/// series showed before; at or above it, they miss up to that much (never count a drop
+/// twice). Only churn through the named set beyond that bound gets there (a flood of
+/// forged IDs), and the forgotten are the retired customers with the fewest drops.
 public struct NamedCustomers: Sendable {
     /// How many customers to name.
     public let limit: Int
@@ -41,7 +43,8 @@ public struct NamedCustomers: Sendable {
     /// What each series of a retired customer last showed.
     private var retired: [UInt64: [UInt32: DropCount]] = [:]
     private var retiredSeries = 0
-    /// `retired` summed per reason, keyed as that reason's `other` series.
+    /// What retired series showed, summed per reason and keyed as that reason's `other`
+    /// series: `retired`'s values, and those of the series forgotten since.
     private var retiredTotals = DropCounters()
     /// What `other` served per reason at the last scrape: it never serves less.
     private var servedOther = DropCounters()
@@ -183,15 +186,13 @@ public struct NamedCustomers: Sendable {
     }
 
     /// Forgets the retired customers with the fewest drops until at most `target` retired
-    /// series are left (see the type's comment for what that costs).
+    /// series are left (see the type's comment for what that costs). What they showed
+    /// stays in `retiredTotals`: `other` has not counted it and must not.
     private mutating func forgetRetired(downTo target: Int) {
         let order = retired.map { (id: $0.key, drops: $0.value.values.reduce(0) { $0 &+ $1.drops }) }
             .sorted { ($0.drops, $1.id) < ($1.drops, $0.id) }
         for customer in order where retiredSeries > target {
-            for (reason, shown) in retired.removeValue(forKey: customer.id) ?? [:] {
-                retiredSeries -= 1
-                retiredTotals.subtract(DropKey(customer: .other, reason: reason), shown)
-            }
+            retiredSeries -= retired.removeValue(forKey: customer.id)?.count ?? 0
         }
     }
 }
