@@ -67,6 +67,25 @@ struct TopologyTests {
             try exec(sender, ["ip", "neigh", "replace", "\(inner).1", "lladdr", receiverMAC, "dev", name, "nud", "permanent"])
         }
 
+        /// VXLAN over the IPv4 underlay (`vx4`, inner 10.216.0.0/24) and the IPv6 one
+        /// (`vx6`, inner 10.217.0.0/24) with these VNIs; an exporter counting the
+        /// receiver's drops, and the tagger tagging the receiver's underlay addresses
+        /// for these customers.
+        func vxlanOverBothUnderlays(vni: (v4: Int, v6: Int), customers: (v4: UInt64, v6: UInt64)) throws -> ExporterProcess {
+            try addEthernetTunnel(
+                name: "vx4", receiverArgs: ["type", "vxlan", "id", "\(vni.v4)", "local", "10.215.0.1", "remote", "10.215.0.2", "dstport", "4789", "dev", "u0"],
+                senderArgs: ["type", "vxlan", "id", "\(vni.v4)", "local", "10.215.0.2", "remote", "10.215.0.1", "dstport", "4789", "dev", "u1"],
+                inner: "10.216.0")
+            try addEthernetTunnel(
+                name: "vx6", receiverArgs: ["type", "vxlan", "id", "\(vni.v6)", "local", "fd00:215::1", "remote", "fd00:215::2", "dstport", "4790", "dev", "u0"],
+                senderArgs: ["type", "vxlan", "id", "\(vni.v6)", "local", "fd00:215::2", "remote", "fd00:215::1", "dstport", "4790", "dev", "u1"],
+                inner: "10.217.0")
+            let exporter = try ExporterProcess(arguments: ["--filter.netns", netnsPath])
+            try tag(["10.215.0.1/32=\(customers.v4)", "fd00:215::1/128=\(customers.v6)"])
+            Thread.sleep(forTimeInterval: 0.5)
+            return exporter
+        }
+
         @discardableResult
         func exec(_ ns: String, _ arguments: [String]) throws -> String {
             try Command.run(["ip", "netns", "exec", ns] + arguments)
@@ -98,17 +117,7 @@ struct TopologyTests {
     /// where the area should be).
     @Test func vxlanDecapsulatedDropsAreAttributed() throws {
         let network = try TunnelNetwork(tag: "vx")
-        try network.addEthernetTunnel(
-            name: "vx4", receiverArgs: ["type", "vxlan", "id", "42", "local", "10.215.0.1", "remote", "10.215.0.2", "dstport", "4789", "dev", "u0"],
-            senderArgs: ["type", "vxlan", "id", "42", "local", "10.215.0.2", "remote", "10.215.0.1", "dstport", "4789", "dev", "u1"],
-            inner: "10.216.0")
-        try network.addEthernetTunnel(
-            name: "vx6", receiverArgs: ["type", "vxlan", "id", "43", "local", "fd00:215::1", "remote", "fd00:215::2", "dstport", "4790", "dev", "u0"],
-            senderArgs: ["type", "vxlan", "id", "43", "local", "fd00:215::2", "remote", "fd00:215::1", "dstport", "4790", "dev", "u1"],
-            inner: "10.217.0")
-        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath])
-        try network.tag(["10.215.0.1/32=7001", "fd00:215::1/128=7002"])
-        Thread.sleep(forTimeInterval: 0.5)
+        let exporter = try network.vxlanOverBothUnderlays(vni: (42, 43), customers: (7001, 7002))
         let baseline = try exporter.series()
 
         try network.sendUDP(to: "10.216.0.1", port: Self.closedPort, count: 300)  // through VXLAN over IPv4
@@ -131,17 +140,7 @@ struct TopologyTests {
     /// only the tunnel walk can tell: the drops are the tagged customer's, never 0's.
     @Test func vxlanHeadersThatParseAreNotACustomer() throws {
         let network = try TunnelNetwork(tag: "vxp")
-        try network.addEthernetTunnel(
-            name: "vx4", receiverArgs: ["type", "vxlan", "id", "257", "local", "10.215.0.1", "remote", "10.215.0.2", "dstport", "4789", "dev", "u0"],
-            senderArgs: ["type", "vxlan", "id", "257", "local", "10.215.0.2", "remote", "10.215.0.1", "dstport", "4789", "dev", "u1"],
-            inner: "10.216.0")
-        try network.addEthernetTunnel(
-            name: "vx6", receiverArgs: ["type", "vxlan", "id", "257", "local", "fd00:215::1", "remote", "fd00:215::2", "dstport", "4790", "dev", "u0"],
-            senderArgs: ["type", "vxlan", "id", "257", "local", "fd00:215::2", "remote", "fd00:215::1", "dstport", "4790", "dev", "u1"],
-            inner: "10.217.0")
-        let exporter = try ExporterProcess(arguments: ["--filter.netns", network.netnsPath])
-        try network.tag(["10.215.0.1/32=42", "fd00:215::1/128=43"])
-        Thread.sleep(forTimeInterval: 0.5)
+        let exporter = try network.vxlanOverBothUnderlays(vni: (257, 257), customers: (42, 43))
         let baseline = try exporter.series()
 
         // 1300-byte datagrams: outer UDP length 8 + 8 + 14 + 20 + 8 + 1300 = 1358 (05 4e).
